@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
+
+# Each app contributes its demo data; later ones build on earlier ones.
+SEEDERS = [
+    "fleet.demo.seed_staff",
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo staff and demo data for a first start. Safe to run repeatedly."
+
+    def handle(self, *args, **options):
+        for path in SEEDERS:
+            import_string(path)()
+        from fleet.demo import DEMO_PASSWORD, DEMO_STAFF
+
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all: %s):" % DEMO_PASSWORD))
+        for username, first_name, last_name, role in DEMO_STAFF:
+            self.stdout.write(f"  {username:<14} {first_name} {last_name} ({role.value})")

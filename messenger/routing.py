@@ -1,0 +1,3 @@
+"""WebSocket routes of the messenger (the per-ticket consumer arrives with the messenger issue)."""
+
+websocket_urlpatterns: list = []

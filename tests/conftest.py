@@ -1,0 +1,26 @@
+import pytest
+
+from tests.servers import AsgiServer, database_url_for_subprocess
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """A real daphne process serving config.asgi on a free port, sharing the test database."""
+    server = AsgiServer(database_url=database_url_for_subprocess())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def demo_staff(db):
+    from fleet.demo import seed_staff
+
+    return seed_staff()

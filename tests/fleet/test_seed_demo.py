@@ -1,0 +1,43 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from fleet.demo import DEMO_PASSWORD
+from fleet.models import User
+from fleet.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_admin_moderator_and_three_staff(capsys):
+    call_command("seed_demo")
+    roles = sorted((u.username, u.role) for u in User.objects.prefetch_related("groups"))
+    assert roles == [
+        ("admin", Role.ADMINISTRATOR),
+        ("mitarbeiter1", Role.STAFF),
+        ("mitarbeiter2", Role.STAFF),
+        ("mitarbeiter3", Role.STAFF),
+        ("moderator", Role.MODERATOR),
+    ]
+    out = capsys.readouterr().out
+    assert DEMO_PASSWORD in out and "mitarbeiter1" in out
+
+
+def test_seed_demo_twice_changes_nothing():
+    call_command("seed_demo")
+    before = list(User.objects.order_by("pk").values_list("pk", "username", "password"))
+    call_command("seed_demo")
+    assert list(User.objects.order_by("pk").values_list("pk", "username", "password")) == before
+
+
+def test_demo_logins_work_with_the_documented_password():
+    call_command("seed_demo")
+    for username in ("admin", "moderator", "mitarbeiter1", "mitarbeiter2", "mitarbeiter3"):
+        assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
+
+
+def test_the_documented_password_is_in_the_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert DEMO_PASSWORD in readme

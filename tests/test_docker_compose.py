@@ -1,0 +1,29 @@
+from pathlib import Path
+
+import yaml
+
+COMPOSE = Path(__file__).resolve().parent.parent / "docker-compose.yml"
+
+
+def test_compose_file_has_the_services_and_shares_configuration():
+    compose = yaml.safe_load(COMPOSE.read_text())
+    services = compose["services"]
+    assert {"postgres", "redis", "web", "worker", "beat", "proxy"} <= set(services)
+
+    def environment(name):
+        env = services[name].get("environment", {})
+        return env if isinstance(env, dict) else dict(item.split("=", 1) for item in env)
+
+    # web and worker read the same configuration: the same anchors, the same URLs.
+    for name in ("web", "worker", "beat"):
+        env = environment(name)
+        assert env["DATABASE_URL"].startswith("postgres://")
+        assert env["REDIS_URL"].startswith("redis://")
+        assert "depends_on" in services[name]
+    assert environment("web") == environment("worker")
+    assert "daphne" in " ".join(services["web"]["command"])
+    assert "celery" in " ".join(services["worker"]["command"])
+    # Several web replicas behind one port: web publishes no host port, the proxy does.
+    assert services["web"]["deploy"]["replicas"] >= 2
+    assert "ports" not in services["web"]
+    assert services["proxy"]["ports"]

@@ -1,0 +1,120 @@
+"""The environment decides which services run; a silent fallback to SQLite must fail CI."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def test_database_engine_follows_database_url(db):
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        assert connection.vendor == "postgresql"
+        # psycopg 3, not psycopg2
+        assert type(connection.connection).__module__.startswith("psycopg")
+        assert not type(connection.connection).__module__.startswith("psycopg2")
+    else:
+        assert connection.vendor == "sqlite"
+
+
+def test_channel_layer_follows_redis_url():
+    layer = get_channel_layer()
+    if os.environ.get("REDIS_URL", "").strip():
+        assert type(layer).__module__.startswith("channels_redis")
+    else:
+        assert type(layer).__name__ == "InMemoryChannelLayer"
+
+    # Whichever layer it is, a message sent to a channel arrives.
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.send)(channel, {"type": "test.ping", "value": 42})
+    assert async_to_sync(layer.receive)(channel) == {"type": "test.ping", "value": 42}
+
+
+def test_cache_and_celery_follow_redis_url():
+    key = f"settings-test-{uuid.uuid4()}"
+    cache.set(key, "ok", 30)
+    assert cache.get(key) == "ok"
+    cache.delete(key)
+    if os.environ.get("REDIS_URL", "").strip():
+        assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+        assert settings.CELERY_BROKER_URL.startswith("redis://")
+        assert settings.CELERY_TASK_ALWAYS_EAGER is False
+    else:
+        assert settings.CELERY_TASK_ALWAYS_EAGER is True
+
+
+def test_german_is_the_default_language():
+    assert settings.LANGUAGE_CODE == "de"
+    assert [code for code, _name in settings.LANGUAGES] == ["de", "en"]
+
+
+def _check(env_overrides: dict, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "SECRET_KEY", "LEITSTAND_"))}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_check_is_clean_with_production_settings(tmp_path):
+    result = _check(
+        {
+            "LEITSTAND_PRODUCTION": "true",
+            "SECRET_KEY": "x" * 20 + uuid.uuid4().hex + uuid.uuid4().hex,
+            "ALLOWED_HOSTS": "leitstand.example.org",
+            "LEITSTAND_VAR_DIR": str(tmp_path),
+        },
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path):
+    result = _check({"LEITSTAND_PRODUCTION": "true", "LEITSTAND_VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_debug(tmp_path):
+    result = _check(
+        {"LEITSTAND_PRODUCTION": "true", "DEBUG": "true", "SECRET_KEY": "y" * 60, "LEITSTAND_VAR_DIR": str(tmp_path)}
+    )
+    assert result.returncode != 0
+    assert "DEBUG must not be enabled" in result.stderr
+
+
+def test_development_generates_and_keeps_a_secret_key(tmp_path):
+    first = _check({"LEITSTAND_VAR_DIR": str(tmp_path)})
+    assert first.returncode == 0, first.stderr
+    key_file = tmp_path / "secret_key"
+    key = key_file.read_text()
+    assert len(key) >= 50
+    assert key_file.stat().st_mode & 0o077 == 0  # readable by the owner only
+    second = _check({"LEITSTAND_VAR_DIR": str(tmp_path)})
+    assert second.returncode == 0
+    assert key_file.read_text() == key
+
+
+def test_secret_key_file_is_git_ignored():
+    result = subprocess.run(
+        ["git", "check-ignore", "-q", "var/secret_key"], cwd=BASE_DIR, capture_output=True, timeout=30
+    )
+    assert result.returncode == 0
