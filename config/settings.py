@@ -119,6 +119,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: real server processes started by the tests share the test database.
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test_db.sqlite3")
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    # Take the write lock when a transaction starts, so that two racing transitions queue up
+    # instead of failing with "database is locked" (SQLite ignores select_for_update).
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -251,3 +254,18 @@ if env.bool("LEITSTAND_FAST_PASSWORD_HASHER", default=False):
     if PRODUCTION:
         raise ImproperlyConfigured("LEITSTAND_FAST_PASSWORD_HASHER is for tests only.")
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- Tickets -------------------------------------------------------------------------
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=5)
+ATTACHMENT_ALLOWED_TYPES = env.list(
+    "ATTACHMENT_ALLOWED_TYPES",
+    default=["image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf", "text/plain"],
+)
+UPDATE_MAX_LENGTH = 10_000
+# Requests larger than this are refused before Django reads them (attachments + form fields).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Absolute base URL printed into access-code QR codes (e.g. https://service.example.org);
+# empty: taken from the request.
+PUBLIC_BASE_URL = _env_str("PUBLIC_BASE_URL")

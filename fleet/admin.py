@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from fleet.models import User
+from fleet.models import Assignment, User
 
 
 @admin.register(User)
@@ -17,3 +17,20 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description=_("role"))
     def role_name(self, obj):
         return obj.role.label if obj.role else "–"
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    """Read-only: assign and release through the fleet services (the ticket page)."""
+
+    list_display = ("ticket", "user", "assigned_by", "created_at")
+    list_select_related = ("ticket", "user", "assigned_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -51,3 +51,21 @@ class User(AbstractUser):
     def can_steer_fleet(self) -> bool:
         """Administrators and moderators assign, forward and release any ticket."""
         return self.role in (Role.ADMINISTRATOR, Role.MODERATOR)
+
+
+class Assignment(models.Model):
+    """A staff member working on a ticket (accepted an offer, or assigned by a moderator)."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assignments")
+    assigned_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="unique_assignment")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.ticket_id}"

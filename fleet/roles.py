@@ -23,6 +23,8 @@ ROLE_ORDER = [Role.ADMINISTRATOR, Role.MODERATOR, Role.STAFF]
 
 # "app_label.codename" or "app_label.*" for every permission of that app.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
+    # Everything, including closing and reopening any ticket in any state and managing
+    # templates, access codes and staff.
     Role.ADMINISTRATOR: [
         "fleet.*",
         "tickets.*",
@@ -30,36 +32,32 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "videosessions.*",
         "auth.view_group",
     ],
+    # Steers the fleet: works on every ticket, assigns, forwards, releases, closes.
     Role.MODERATOR: [
         "fleet.view_user",
+        "fleet.view_assignment",
         "tickets.view_ticket",
         "tickets.add_ticket",
         "tickets.change_ticket",
+        "tickets.work_ticket",
         "tickets.moderate_ticket",
-        "tickets.view_internal_ticket",
-        "tickets.add_internalupdate",
-        "tickets.view_internalupdate",
-        "tickets.add_publicupdate",
-        "tickets.view_publicupdate",
+        "tickets.view_ticketupdate",
+        "tickets.view_tickethistory",
         "tickets.view_tickettemplate",
         "tickets.view_accesscode",
-        "messenger.*",
-        "videosessions.*",
+        "tickets.view_codeuser",
     ],
+    # Works on the tickets they are assigned to (object permissions granted on assignment).
     Role.STAFF: [
         "fleet.view_user",
+        "fleet.view_assignment",
         "tickets.view_ticket",
         "tickets.add_ticket",
-        "tickets.view_internal_ticket",
-        "tickets.view_internalupdate",
-        "tickets.add_publicupdate",
-        "tickets.view_publicupdate",
+        "tickets.view_ticketupdate",
+        "tickets.view_tickethistory",
         "tickets.view_tickettemplate",
         "tickets.view_accesscode",
-        "messenger.add_message",
-        "messenger.view_message",
-        "videosessions.add_videosession",
-        "videosessions.view_videosession",
+        "tickets.view_codeuser",
     ],
 }
 

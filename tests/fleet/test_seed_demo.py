@@ -41,3 +41,22 @@ def test_the_documented_password_is_in_the_readme():
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert DEMO_PASSWORD in readme
+
+
+def test_seed_demo_brings_tickets_in_every_state_with_updates_and_history():
+    from tickets.choices import Status, UpdateKind
+    from tickets.models import AccessCode, TemplateField, Ticket, TicketHistory, TicketUpdate
+
+    call_command("seed_demo")
+    assert set(Ticket.objects.values_list("status", flat=True)) == set(Status.values)
+    assert AccessCode.objects.count() == 2
+    assert TemplateField.objects.filter(template__name="Störungsmeldung Maschine").count() >= 5
+    assert TicketUpdate.objects.filter(kind=UpdateKind.PUBLIC).exists()
+    assert TicketUpdate.objects.filter(kind=UpdateKind.INTERNAL).exists()
+    assert TicketUpdate.objects.filter(author_code_user__isnull=False).exists()
+    for ticket in Ticket.objects.all():
+        assert TicketHistory.objects.filter(ticket=ticket).exists()
+
+    counts = (Ticket.objects.count(), TicketUpdate.objects.count(), TicketHistory.objects.count())
+    call_command("seed_demo")
+    assert (Ticket.objects.count(), TicketUpdate.objects.count(), TicketHistory.objects.count()) == counts

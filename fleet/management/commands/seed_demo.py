@@ -4,6 +4,7 @@ from django.utils.module_loading import import_string
 # Each app contributes its demo data; later ones build on earlier ones.
 SEEDERS = [
     "fleet.demo.seed_staff",
+    "tickets.demo.seed_tickets",
 ]
 
 

@@ -1,0 +1,133 @@
+"""Demo tickets for a first start: a template with custom fields, two access codes, and tickets
+in every state with public and internal updates and history. Idempotent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from fleet import services as fleet_services
+from fleet.models import User
+from fleet.roles import Role
+from tickets import services
+from tickets.choices import FieldType, OfferRecipients, Status, Visibility
+from tickets.models import AccessCode, CodeUser, TemplateField, Ticket, TicketTemplate
+
+TEMPLATE_NAME = "Störungsmeldung Maschine"
+
+FIELDS = [
+    ("serial_number", "Seriennummer", FieldType.TEXT, True, []),
+    ("operating_hours", "Betriebsstunden", FieldType.NUMBER, False, []),
+    ("area", "Bereich", FieldType.CHOICE, True, ["Halle A", "Halle B", "Außengelände"]),
+    ("noticed_on", "Bemerkt am", FieldType.DATE, False, []),
+    ("machine_stopped", "Maschine steht still", FieldType.CHECKBOX, False, []),
+    ("details", "Beobachtungen", FieldType.LONG_TEXT, False, []),
+]
+
+CODES = [
+    ("Fräsmaschine FM-200", "Halle A, Platz 4", "FM200-1187"),
+    ("Kompressor K3", "Halle B, Technikraum", "K3-55102"),
+]
+
+# title, status, visibility, code index, custom values, public updates, internal updates
+TICKETS = [
+    ("Kühlmittelpumpe undicht", Status.DRAFT, Visibility.INTERNAL, 0, {"serial_number": "FM200-1187"}, [], []),
+    ("Spindel macht Geräusche", Status.OPEN, Visibility.PUBLIC, 0,
+     {"serial_number": "FM200-1187", "area": "Halle A", "operating_hours": 11250},
+     ["Meldung aufgenommen, wir melden uns in Kürze."], []),
+    ("Druckabfall am Kompressor", Status.ASSIGNED, Visibility.PUBLIC, 1,
+     {"serial_number": "K3-55102", "area": "Halle B", "machine_stopped": True},
+     ["Ein Techniker ist eingeplant."], ["Ersatzteil-Lager prüfen: Druckschalter DS-4."]),
+    ("Not-Aus-Taster defekt", Status.IN_PROGRESS, Visibility.PUBLIC, 0,
+     {"serial_number": "FM200-1187", "area": "Halle A", "machine_stopped": True},
+     ["Techniker ist vor Ort.", "Taster wird getauscht."], ["Sicherheitsprüfung nach Tausch dokumentieren."]),
+    ("Ölwechsel fällig", Status.DONE, Visibility.PUBLIC, 1,
+     {"serial_number": "K3-55102", "area": "Halle B", "operating_hours": 4000},
+     ["Ölwechsel durchgeführt, bitte bewerten Sie unsere Arbeit."], ["6 l Öl verbraucht."]),
+    ("Filter verstopft", Status.CLOSED, Visibility.PUBLIC, 1,
+     {"serial_number": "K3-55102", "area": "Außengelände"},
+     ["Filter ersetzt. Vielen Dank für Ihre Geduld."], ["Filterwechselintervall verkürzen."]),
+    ("Doppelte Meldung Display", Status.CANCELLED, Visibility.INTERNAL, 0,
+     {"serial_number": "FM200-1187", "area": "Halle A"}, [], []),
+    ("Interne Wartungsplanung Q1", Status.ASSIGNED, Visibility.INTERNAL, None,
+     {"serial_number": "-", "area": "Halle A"}, [], ["Wartungsfenster mit Produktion abstimmen."]),
+]
+
+
+def seed_template() -> TicketTemplate:
+    template, created = TicketTemplate.objects.get_or_create(
+        name=TEMPLATE_NAME,
+        defaults={
+            "description": "Störung oder Defekt an einer Maschine melden.",
+            "default_visibility": Visibility.PUBLIC,
+            "offer_recipients": OfferRecipients.GROUP,
+            "offer_group": Group.objects.get(name=Role.STAFF.value),
+            "assignees_needed": 1,
+            "offer_validity": timedelta(hours=8),
+        },
+    )
+    for position, (key, label, field_type, required, choices) in enumerate(FIELDS):
+        TemplateField.objects.get_or_create(
+            template=template,
+            key=key,
+            defaults={"label": label, "field_type": field_type, "required": required, "choices": choices, "position": position},
+        )
+    TicketTemplate.objects.get_or_create(
+        name="Allgemeine Anfrage",
+        defaults={"description": "Fragen und Wünsche ohne Störung.", "asks_feedback": False},
+    )
+    return template
+
+
+@transaction.atomic
+def seed_tickets() -> None:
+    admin = User.objects.get(username="admin")
+    moderator = User.objects.get(username="moderator")
+    staff = list(User.objects.filter(username__startswith="mitarbeiter").order_by("username"))
+    template = seed_template()
+    codes = []
+    for label, location, serial in CODES:
+        code = AccessCode.objects.filter(label=label).first() or services.access_code_create(
+            admin, label=label, template=template, location=location, serial_number=serial
+        )
+        codes.append(code)
+    code_users = [
+        CodeUser.objects.filter(access_code=code).first()
+        or services.code_user_create(code, display_name=name, email=email)
+        for code, (name, email) in zip(codes, [("Petra Huber", "p.huber@kunde.example"), ("Karl Meier", "")])
+    ]
+
+    for index, (title, status, visibility, code_index, values, public, internal) in enumerate(TICKETS):
+        if Ticket.objects.filter(title=title, template=template).exists():
+            continue
+        creator = staff[index % len(staff)]
+        assignee = staff[(index + 1) % len(staff)]
+        code = codes[code_index] if code_index is not None else None
+        ticket = services.ticket_create(
+            creator, template=template, title=title, access_code=code, visibility=visibility, custom_values=values,
+            description=f"{title}. Bitte prüfen.",
+        )
+        if status == Status.DRAFT:
+            continue
+        ticket = services.ticket_update_fields(creator, ticket, complete_step="fields")
+        ticket = services.ticket_update_fields(creator, ticket, complete_step="access")
+        if status == Status.CANCELLED:
+            services.ticket_cancel(creator, ticket, reason="Doppelt gemeldet.")
+            continue
+        ticket = services.ticket_submit(creator, ticket)
+        if status != Status.OPEN:
+            fleet_services.assignee_add(moderator, ticket, assignee)
+            for name, target in (("start", Status.IN_PROGRESS), ("finish", Status.DONE), ("close", Status.CLOSED)):
+                if Ticket.objects.get(pk=ticket.pk).status == status:
+                    break
+                services.ticket_transition(assignee, ticket, name)
+        # Closed tickets keep their log; only moderators and admins still write on them.
+        writer = moderator if status in (Status.OPEN, Status.CLOSED) else assignee
+        for text in internal:
+            services.update_post(writer, ticket, text=text, internal=True)
+        for text in public:
+            services.update_post(writer, ticket, text=text)
+        if code is not None and visibility == Visibility.PUBLIC and status in (Status.ASSIGNED, Status.IN_PROGRESS):
+            services.update_post(code_users[code_index], ticket, text="Danke, wir sind ab 7 Uhr vor Ort erreichbar.")

@@ -1,0 +1,535 @@
+"""Every change to tickets goes through these functions.
+
+Each takes the acting user (a staff member or a code user) first, checks permission, changes
+the database in one transaction, writes the ticket history and publishes exactly one domain event
+after commit. Pages, the REST API, WebSocket consumers and the admin call them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import ConcurrentTransition
+
+from common import events
+from common.actors import actor_columns, actor_summary, is_code_user
+from common.errors import ConditionUnmet, InvalidInput, PermissionDenied, StaleState, WrongState
+from tickets import lifecycle
+from tickets.attachments import validate_uploads
+from tickets.choices import CreationStep, HistoryAction, Status, UpdateKind, Visibility
+from tickets.custom_fields import clean_custom_values
+from tickets.models import (
+    AccessCode,
+    Attachment,
+    CodeUser,
+    Ticket,
+    TicketHistory,
+    TicketNumberSequence,
+    TicketTemplate,
+    TicketUpdate,
+)
+
+TRANSITIONS = ["submit", "assign", "start", "finish", "close", "reopen", "release", "cancel"]
+
+TRANSITION_LABELS = {
+    "submit": gettext_lazy("Submit"),
+    "assign": gettext_lazy("Assign"),
+    "start": gettext_lazy("Start work"),
+    "finish": gettext_lazy("Finish"),
+    "close": gettext_lazy("Close"),
+    "reopen": gettext_lazy("Reopen"),
+    "release": gettext_lazy("Release"),
+    "cancel": gettext_lazy("Cancel"),
+}
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 20_000
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def history_record(ticket, actor, action, *, field="", old="", new="", reason="", data=None) -> TicketHistory:
+    return TicketHistory.objects.create(
+        ticket=ticket,
+        action=action,
+        field=field,
+        old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new),
+        reason=reason or "",
+        data=data or {},
+        **actor_columns(actor),
+    )
+
+
+def publish_ticket_event(name, ticket, actor, payload=None, *, internal=None) -> None:
+    events.publish_on_commit(
+        events.DomainEvent(
+            name=name,
+            ticket_id=ticket.pk,
+            ticket_number=ticket.number,
+            actor=actor_summary(actor),
+            payload=payload or {},
+            internal=ticket.visibility == Visibility.INTERNAL if internal is None else internal,
+        )
+    )
+
+
+def lock_ticket(ticket: Ticket | int) -> Ticket:
+    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
+    return Ticket.objects.select_for_update(of=("self",)).select_related("template", "access_code").get(pk=pk)
+
+
+def _require_staff(actor, perm: str | None = None) -> None:
+    if not lifecycle.is_staff(actor) or (perm and not actor.has_perm(perm)):
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+def _clean_text(value, *, field: str, label: str, max_length: int, required: bool) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(_("%(label)s must be text.") % {"label": label}, errors={field: ["type"]})
+    value = value.replace("\x00", "").strip()
+    if required and not value:
+        raise InvalidInput(_("%(label)s is required.") % {"label": label}, errors={field: ["required"]})
+    if len(value) > max_length:
+        raise InvalidInput(
+            _("%(label)s may have at most %(max)d characters.") % {"label": label, "max": max_length},
+            errors={field: ["max_length"]},
+        )
+    return value
+
+
+def _clean_custom(template, values, *, partial: bool) -> dict:
+    try:
+        return clean_custom_values(template, values or {}, partial=partial)
+    except ValidationError as error:
+        errors = error.message_dict if hasattr(error, "error_dict") else {"custom_values": error.messages}
+        raise InvalidInput(_("Please check the template fields."), errors=errors) from None
+
+
+def next_ticket_number() -> str:
+    """The next human-readable number, e.g. 2026-000123; call inside the creating transaction."""
+    year = timezone.localdate().year
+    TicketNumberSequence.objects.get_or_create(year=year)
+    # The UPDATE locks the row until commit, so concurrent creations queue up.
+    TicketNumberSequence.objects.filter(year=year).update(last=F("last") + 1)
+    last = TicketNumberSequence.objects.values_list("last", flat=True).get(year=year)
+    return f"{year}-{last:06d}"
+
+
+# --- creating and editing ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_create(
+    actor,
+    *,
+    template: TicketTemplate,
+    title: str,
+    description: str = "",
+    visibility: str | None = None,
+    access_code: AccessCode | None = None,
+    custom_values: dict | None = None,
+) -> Ticket:
+    """Create a ticket as Entwurf (the first wizard step: general information is complete).
+
+    A code user always creates a public ticket on their own access code, with every creation
+    step complete, so that it can be submitted right away.
+    """
+    if is_code_user(actor):
+        access_code = actor.access_code
+        if not access_code.is_active:
+            raise PermissionDenied(_("This access code is no longer active."))
+        template = access_code.template
+        visibility = Visibility.PUBLIC
+    else:
+        _require_staff(actor, "tickets.add_ticket")
+    if not template.is_active:
+        raise InvalidInput(_("This template is no longer in use."), errors={"template": ["inactive"]})
+    title = _clean_text(title, field="title", label=_("Title"), max_length=TITLE_MAX, required=True)
+    description = _clean_text(
+        description, field="description", label=_("Description"), max_length=DESCRIPTION_MAX, required=False
+    )
+    visibility = visibility or template.default_visibility
+    if visibility not in Visibility.values:
+        raise InvalidInput(_("Unknown visibility."), errors={"visibility": ["invalid"]})
+    # Staff fill a draft step by step; a code user's form is the whole creation at once.
+    values = _clean_custom(template, custom_values, partial=not is_code_user(actor))
+    steps = CreationStep.values if is_code_user(actor) else [CreationStep.GENERAL.value]
+
+    ticket = Ticket.objects.create(
+        number=next_ticket_number(),
+        title=title,
+        description=description,
+        template=template,
+        access_code=access_code,
+        visibility=visibility,
+        custom_values=values,
+        completed_steps=list(steps),
+        **actor_columns(actor, user_field="created_by", code_user_field="created_by_code_user"),
+    )
+    history_record(ticket, actor, HistoryAction.CREATED, field="status", new=Status.DRAFT)
+    publish_ticket_event("ticket.created", ticket, actor, {"status": ticket.status, "visibility": ticket.visibility})
+    return ticket
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def ticket_update_fields(
+    actor,
+    ticket: Ticket,
+    *,
+    title=_UNSET,
+    description=_UNSET,
+    custom_values=_UNSET,
+    access_code=_UNSET,
+    complete_step: str | None = None,
+) -> Ticket:
+    """Change general information, template fields or the code; optionally mark a wizard step done."""
+    ticket = lock_ticket(ticket)
+    if ticket.is_final:
+        raise WrongState(_("A closed or cancelled ticket cannot be changed."))
+    allowed = lifecycle.may_work(ticket, actor) or (
+        lifecycle.is_staff(actor) and actor.has_perm("tickets.change_ticket", ticket)
+    )
+    if ticket.status == Status.DRAFT:
+        allowed = allowed or lifecycle.is_creator(ticket, actor)
+    if not allowed or is_code_user(actor):
+        raise PermissionDenied(_("You are not allowed to change this ticket."))
+
+    changes: list[tuple[str, object, object]] = []
+    if title is not _UNSET:
+        title = _clean_text(title, field="title", label=_("Title"), max_length=TITLE_MAX, required=True)
+        if title != ticket.title:
+            changes.append(("title", ticket.title, title))
+            ticket.title = title
+    if description is not _UNSET:
+        description = _clean_text(
+            description, field="description", label=_("Description"), max_length=DESCRIPTION_MAX, required=False
+        )
+        if description != ticket.description:
+            changes.append(("description", ticket.description, description))
+            ticket.description = description
+    if custom_values is not _UNSET:
+        # Drafts may be saved half-filled; a submitted ticket must stay complete.
+        values = _clean_custom(ticket.template, custom_values, partial=ticket.status == Status.DRAFT)
+        if values != ticket.custom_values:
+            changes.append(("custom_values", ticket.custom_values, values))
+            ticket.custom_values = values
+    if access_code is not _UNSET:
+        if access_code is not None and not access_code.is_active:
+            raise InvalidInput(_("This access code is not active."), errors={"access_code": ["inactive"]})
+        if (access_code and access_code.pk) != ticket.access_code_id:
+            changes.append(("access_code", ticket.access_code, access_code))
+            ticket.access_code = access_code
+    step_done = False
+    if complete_step is not None:
+        if complete_step not in CreationStep.values:
+            raise InvalidInput(_("Unknown creation step."), errors={"step": ["invalid"]})
+        if complete_step == CreationStep.FIELDS:
+            _clean_custom(ticket.template, ticket.custom_values, partial=False)
+        if complete_step not in ticket.completed_steps:
+            ticket.completed_steps = [*ticket.completed_steps, complete_step]
+            step_done = True
+
+    if not changes and not step_done:
+        return ticket
+    ticket.save()
+    for field, old, new in changes:
+        history_record(ticket, actor, HistoryAction.FIELDS, field=field, old=_display(old), new=_display(new))
+    if step_done:
+        history_record(ticket, actor, HistoryAction.STEP, field="completed_steps", new=complete_step)
+    publish_ticket_event(
+        "ticket.changed",
+        ticket,
+        actor,
+        {"fields": [field for field, _old, _new in changes], "step": complete_step if step_done else None},
+    )
+    return ticket
+
+
+def _display(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+# --- the lifecycle -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransitionOption:
+    name: str
+    target: str | None
+    allowed: bool
+    reason: str = ""  # why not, for the status bar's tooltip
+
+
+def _check_transition(ticket: Ticket, actor, name: str):
+    """Return the transition, or raise the error naming why it is not allowed now."""
+    if name not in TRANSITIONS:
+        raise InvalidInput(_("Unknown action."), errors={"transition": ["invalid"]})
+    meta = getattr(Ticket, name)._django_fsm
+    label = TRANSITION_LABELS[name]
+    if not meta.has_transition(ticket.status):
+        raise WrongState(
+            _("“%(action)s” is not possible while the ticket is %(status)s.")
+            % {"action": label, "status": ticket.get_status_display()},
+            current_status=ticket.status,
+        )
+    transition = meta.get_transition(ticket.status)
+    if not transition.has_perm(ticket, actor):
+        raise PermissionDenied(
+            _("You are not allowed to do “%(action)s” on this ticket.") % {"action": label},
+            current_status=ticket.status,
+        )
+    unmet = [condition for condition in transition.conditions if not condition(ticket)]
+    if unmet:
+        raise ConditionUnmet(
+            " ".join(str(getattr(condition, "reason", _("A condition is not met."))) for condition in unmet),
+            current_status=ticket.status,
+        )
+    return transition
+
+
+def ticket_transition_options(actor, ticket: Ticket) -> list[TransitionOption]:
+    """For each transition: may this actor do it now, and if not, why not."""
+    options = []
+    for name in TRANSITIONS:
+        meta = getattr(Ticket, name)._django_fsm
+        transition = meta.get_transition(ticket.status)
+        try:
+            _check_transition(ticket, actor, name)
+        except (WrongState, PermissionDenied, ConditionUnmet) as error:
+            options.append(TransitionOption(name, transition and transition.target, False, str(error.message)))
+        else:
+            options.append(TransitionOption(name, transition.target, True))
+    return options
+
+
+def ticket_available_transitions(actor, ticket: Ticket) -> list[str]:
+    """The transitions this actor may perform on the ticket right now."""
+    return [option.name for option in ticket_transition_options(actor, ticket) if option.allowed]
+
+
+@transaction.atomic
+def ticket_transition(
+    actor, ticket: Ticket | int, name: str, *, reason: str = "", expected_status: str | None = None
+) -> Ticket:
+    """Perform one lifecycle transition. ``expected_status`` guards against stale pages."""
+    ticket = lock_ticket(ticket)
+    if expected_status is not None and ticket.status != expected_status:
+        raise StaleState(
+            _("The ticket was changed meanwhile: it is now %(status)s.") % {"status": ticket.get_status_display()},
+            current_status=ticket.status,
+        )
+    _check_transition(ticket, actor, name)
+    reason = _clean_text(reason, field="reason", label=_("Reason"), max_length=2000, required=False)
+    old = ticket.status
+    getattr(ticket, name)()
+    ticket.status_changed_at = timezone.now()
+    try:
+        ticket.save()
+    except ConcurrentTransition:  # only without row locks; the lock above normally prevents it
+        raise StaleState(_("The ticket was changed meanwhile. Please reload it.")) from None
+    history_record(
+        ticket, actor, HistoryAction.TRANSITION, field="status", old=old, new=ticket.status, reason=reason,
+        data={"transition": name},
+    )
+    publish_ticket_event("ticket.transitioned", ticket, actor, {"transition": name, "from": old, "to": ticket.status, "reason": reason})
+    return ticket
+
+
+def ticket_submit(actor, ticket, **kwargs) -> Ticket:
+    return ticket_transition(actor, ticket, "submit", **kwargs)
+
+
+def ticket_start(actor, ticket, **kwargs) -> Ticket:
+    return ticket_transition(actor, ticket, "start", **kwargs)
+
+
+def ticket_finish(actor, ticket, **kwargs) -> Ticket:
+    return ticket_transition(actor, ticket, "finish", **kwargs)
+
+
+def ticket_close(actor, ticket, **kwargs) -> Ticket:
+    return ticket_transition(actor, ticket, "close", **kwargs)
+
+
+def ticket_reopen(actor, ticket, **kwargs) -> Ticket:
+    return ticket_transition(actor, ticket, "reopen", **kwargs)
+
+
+def ticket_cancel(actor, ticket, **kwargs) -> Ticket:
+    return ticket_transition(actor, ticket, "cancel", **kwargs)
+
+
+# --- visibility --------------------------------------------------------------------------------
+
+
+def may_change_visibility(actor, ticket: Ticket) -> bool:
+    if not lifecycle.is_staff(actor) or ticket.is_final:
+        return False
+    return (
+        actor.has_perm("tickets.change_ticket")
+        or actor.has_perm("tickets.change_ticket", ticket)
+        or (ticket.status == Status.DRAFT and lifecycle.is_creator(ticket, actor))
+    )
+
+
+@transaction.atomic
+def ticket_set_visibility(actor, ticket: Ticket | int, visibility: str, *, reason: str = "") -> Ticket:
+    ticket = lock_ticket(ticket)
+    if visibility not in Visibility.values:
+        raise InvalidInput(_("Unknown visibility."), errors={"visibility": ["invalid"]})
+    if not may_change_visibility(actor, ticket):
+        if ticket.is_final and lifecycle.is_staff(actor):
+            raise WrongState(_("A closed or cancelled ticket cannot be changed."), current_status=ticket.status)
+        raise PermissionDenied(_("You are not allowed to change the visibility of this ticket."))
+    if ticket.visibility == visibility:
+        return ticket
+    old = ticket.visibility
+    ticket.visibility = visibility
+    ticket.save(update_fields=["visibility", "updated_at"])
+    reason = _clean_text(reason, field="reason", label=_("Reason"), max_length=2000, required=False)
+    history_record(ticket, actor, HistoryAction.VISIBILITY, field="visibility", old=old, new=visibility, reason=reason)
+    # Code users learn of it only when the ticket became visible to them.
+    publish_ticket_event("ticket.visibility_changed", ticket, actor, {"from": old, "to": visibility})
+    return ticket
+
+
+# --- updates -------------------------------------------------------------------------------------
+
+
+def may_post_update(actor, ticket: Ticket, kind: str) -> bool:
+    if is_code_user(actor):
+        return kind == UpdateKind.PUBLIC and lifecycle.is_code_user_of(ticket, actor) and not ticket.is_final
+    if not lifecycle.is_staff(actor):
+        return False
+    return lifecycle.may_work(ticket, actor) or lifecycle.is_creator(ticket, actor)
+
+
+@transaction.atomic
+def update_post(
+    actor,
+    ticket: Ticket | int,
+    *,
+    text: str,
+    internal: bool = False,
+    attachments=(),
+    corrects: TicketUpdate | None = None,
+) -> TicketUpdate:
+    """Append a public update (service log) or an internal one (staff only)."""
+    ticket = lock_ticket(ticket)
+    kind = UpdateKind.INTERNAL if internal else UpdateKind.PUBLIC
+    if is_code_user(actor) and lifecycle.is_code_user_of(ticket, actor) and ticket.is_final:
+        raise WrongState(
+            _("This ticket is %(status)s: no more updates can be added.") % {"status": ticket.get_status_display()},
+            current_status=ticket.status,
+        )
+    if not may_post_update(actor, ticket, kind):
+        raise PermissionDenied(_("You are not allowed to write updates on this ticket."))
+    text = _clean_text(text, field="text", label=_("Text"), max_length=settings.UPDATE_MAX_LENGTH, required=True)
+    if corrects is not None and (corrects.ticket_id != ticket.pk or corrects.kind != kind):
+        raise InvalidInput(_("A correction must refer to an update of the same kind on this ticket."))
+    checked = validate_uploads(attachments)
+
+    update = TicketUpdate.objects.create(
+        ticket=ticket,
+        kind=kind,
+        text=text,
+        corrects=corrects,
+        **actor_columns(actor, user_field="author", code_user_field="author_code_user"),
+    )
+    for upload, content_type in checked:
+        Attachment.objects.create(
+            update=update,
+            file=upload,
+            original_name=(upload.name or "file")[-255:],
+            content_type=content_type,
+            size=upload.size,
+        )
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+    history_record(
+        ticket, actor, HistoryAction.UPDATE, field=kind, new=text[:200],
+        data={"update_id": update.pk, "corrects": corrects.pk if corrects else None},
+    )
+    publish_ticket_event(
+        "ticket.update_posted",
+        ticket,
+        actor,
+        {"update_id": update.pk, "kind": kind, "corrects": corrects.pk if corrects else None},
+        internal=internal or ticket.visibility == Visibility.INTERNAL,
+    )
+    return update
+
+
+# --- access codes and code users ---------------------------------------------------------------
+
+
+@transaction.atomic
+def access_code_create(
+    actor,
+    *,
+    label: str,
+    template: TicketTemplate,
+    location: str = "",
+    serial_number: str = "",
+    pin: str | None = None,
+) -> AccessCode:
+    _require_staff(actor, "tickets.add_accesscode")
+    label = _clean_text(label, field="label", label=_("Label"), max_length=120, required=True)
+    code = AccessCode(label=label, template=template, location=location, serial_number=serial_number, created_by=actor)
+    if pin:
+        validate_pin(pin)
+    code.set_pin(pin)
+    code.save()
+    return code
+
+
+def validate_pin(pin: str) -> None:
+    if not (isinstance(pin, str) and pin.isdigit() and 4 <= len(pin) <= 12):
+        raise InvalidInput(_("A PIN has 4 to 12 digits."), errors={"pin": ["invalid"]})
+
+
+@transaction.atomic
+def access_code_set_pin(actor, code: AccessCode, pin: str | None) -> AccessCode:
+    _require_staff(actor, "tickets.change_accesscode")
+    if pin:
+        validate_pin(pin)
+    code.set_pin(pin)
+    code.save(update_fields=["pin_hash", "updated_at"])
+    return code
+
+
+@transaction.atomic
+def code_user_create(
+    access_code: AccessCode, *, display_name: str, email: str = "", preferred_language: str = "de"
+) -> CodeUser:
+    if not access_code.is_active:
+        raise PermissionDenied(_("This access code is no longer active."))
+    display_name = _clean_text(display_name, field="display_name", label=_("Name"), max_length=120, required=True)
+    code_user = CodeUser(
+        access_code=access_code,
+        display_name=display_name,
+        email=(email or "").strip(),
+        preferred_language=preferred_language if preferred_language in ("de", "en") else "de",
+    )
+    try:
+        code_user.full_clean(exclude=["access_code"])
+    except ValidationError as error:
+        raise InvalidInput(_("Please check your details."), errors=error.message_dict) from None
+    code_user.save()
+    return code_user
