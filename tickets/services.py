@@ -221,8 +221,10 @@ def ticket_update_fields(
             changes.append(("description", ticket.description, description))
             ticket.description = description
     if custom_values is not _UNSET:
-        # Drafts may be saved half-filled; a submitted ticket must stay complete.
-        values = _clean_custom(ticket.template, custom_values, partial=ticket.status == Status.DRAFT)
+        # Drafts may be saved half-filled, unless this completes the fields step; a submitted
+        # ticket must stay complete.
+        partial = ticket.status == Status.DRAFT and complete_step != CreationStep.FIELDS
+        values = _clean_custom(ticket.template, custom_values, partial=partial)
         if values != ticket.custom_values:
             changes.append(("custom_values", ticket.custom_values, values))
             ticket.custom_values = values
@@ -350,6 +352,34 @@ def ticket_transition(
     )
     publish_ticket_event("ticket.transitioned", ticket, actor, {"transition": name, "from": old, "to": ticket.status, "reason": reason})
     return ticket
+
+
+def ticket_move_to(
+    actor, ticket: Ticket | int, target: str, *, reason: str = "", expected_status: str | None = None
+) -> Ticket:
+    """Move the ticket to the progress state ``target`` (the status bar: click a state, save).
+
+    From any state at most one transition leads to a given target; this picks it and runs it,
+    or raises the error that names why the target cannot be reached now.
+    """
+    if target not in Status.values:
+        raise InvalidInput(_("Unknown progress status."), errors={"status": ["invalid"]})
+    ticket = ticket if isinstance(ticket, Ticket) else Ticket.objects.get(pk=ticket)
+    if expected_status is not None and ticket.status != expected_status:
+        ticket.refresh_from_db()
+    for option in ticket_transition_options(actor, ticket):
+        if option.target == target:
+            return ticket_transition(actor, ticket, option.name, reason=reason, expected_status=expected_status)
+    if expected_status is not None and ticket.status != expected_status:
+        raise StaleState(
+            _("The ticket was changed meanwhile: it is now %(status)s.") % {"status": ticket.get_status_display()},
+            current_status=ticket.status,
+        )
+    raise WrongState(
+        _("%(target)s cannot be reached from %(status)s.")
+        % {"target": Status(target).label, "status": ticket.get_status_display()},
+        current_status=ticket.status,
+    )
 
 
 def ticket_submit(actor, ticket, **kwargs) -> Ticket:

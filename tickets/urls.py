@@ -1,9 +1,19 @@
-from django.urls import re_path
+from django.urls import path, re_path
 
-from tickets import views
+from tickets.views import codes, detail, list as list_views, wizard
 
 app_name = "tickets"
 
+NUMBER = r"(?P<number>[0-9]{4}-[0-9]{6})"
+
 urlpatterns = [
-    re_path(r"^codes/(?P<pk>[0-9]+)/qr\.(?P<fmt>svg|png)$", views.access_code_qr, name="access-code-qr"),
+    path("tickets/", list_views.ticket_list, name="list"),
+    path("tickets/new/", wizard.start, name="create"),
+    re_path(rf"^tickets/{NUMBER}/$", detail.ticket_detail, name="detail"),
+    re_path(rf"^tickets/{NUMBER}/(?P<tab>updates|internal|fleet|video|history)/$", detail.ticket_detail, name="tab"),
+    re_path(rf"^tickets/{NUMBER}/status/$", detail.change_status, name="change-status"),
+    re_path(rf"^tickets/{NUMBER}/status-bar/$", detail.status_bar, name="status-bar"),
+    re_path(rf"^tickets/{NUMBER}/updates/new/$", detail.post_update, name="post-update"),
+    re_path(rf"^tickets/{NUMBER}/wizard/(?P<step>general|fields|access|summary)/$", wizard.step, name="wizard"),
+    re_path(r"^codes/(?P<pk>[0-9]+)/qr\.(?P<fmt>svg|png)$", codes.access_code_qr, name="access-code-qr"),
 ]

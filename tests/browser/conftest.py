@@ -48,3 +48,19 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture
+def login(page, asgi_server):
+    """login(user): sign in through the login page like a person would."""
+    from tests.factories import PASSWORD
+
+    def sign_in(user):
+        page.goto(f"{asgi_server.url}/login/")
+        page.get_by_label("Benutzername").fill(user.username)
+        page.get_by_label("Passwort").fill(PASSWORD)
+        page.get_by_role("button", name="Anmelden").click()
+        page.wait_for_url(f"{asgi_server.url}/")
+        return page
+
+    return sign_in

@@ -1,0 +1,101 @@
+"""Staff work a ticket in the browser: status bar edit mode, visibility, updates, tabs."""
+
+import re
+
+from playwright.sync_api import expect
+
+from fleet import services as fleet_services
+from fleet.roles import Role
+from tests.factories import AccessCodeFactory, UserFactory, make_ticket
+from tickets.choices import Status
+
+
+def test_change_status_and_visibility_through_edit_mode(page, asgi_server, login, screenshot):
+    assignee = UserFactory(first_name="Mia", last_name="Schneider")
+    ticket = make_ticket(Status.ASSIGNED, assignees=[assignee], access_code=AccessCodeFactory(label="Presse 7"))
+    login(assignee)
+    page.goto(f"{asgi_server.url}{ticket.get_absolute_url()}")
+    bar = page.locator("#status-bar")
+    expect(bar.locator('[aria-current="step"]')).to_have_text("Zugewiesen")
+    screenshot("detail-general")
+
+    page.get_by_role("link", name="BEARBEITEN").click()
+    # Only reachable states can be chosen; the others are disabled and say why.
+    expect(page.get_by_role("radio", name="In Bearbeitung")).to_be_enabled()
+    expect(page.get_by_role("radio", name="Abgebrochen")).to_be_enabled()
+    for name in ("Entwurf", "Offen", "Fertig", "Geschlossen"):
+        expect(page.get_by_role("radio", name=name, exact=True)).to_be_disabled()
+    fertig = page.locator("label.status-step", has_text="Fertig")
+    expect(fertig).to_have_attribute("title", re.compile("nicht erreichbar|nicht möglich"))
+    fertig.click(force=True)  # clicking a disabled state changes nothing
+    expect(page.get_by_role("radio", name="Fertig")).not_to_be_checked()
+    screenshot("detail-edit-mode")
+
+    page.locator("label.status-step", has_text="In Bearbeitung").click()
+    page.get_by_role("button", name="SPEICHERN").click()
+    expect(page.get_by_role("status")).to_contain_text("Gespeichert.")
+    expect(bar.locator('[aria-current="step"]')).to_have_text("In Bearbeitung")
+
+    page.get_by_role("link", name="BEARBEITEN").click()
+    page.get_by_role("radio", name="Intern").check()
+    page.get_by_role("button", name="SPEICHERN").click()
+    expect(page.locator("#status-bar .visibility-badge")).to_have_text("Intern")
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.visibility) == (Status.IN_PROGRESS, "internal")
+
+
+def test_status_bar_is_usable_by_keyboard(page, asgi_server, login):
+    assignee = UserFactory()
+    ticket = make_ticket(Status.ASSIGNED, assignees=[assignee])
+    login(assignee)
+    page.goto(f"{asgi_server.url}{ticket.get_absolute_url()}?edit=1")
+    page.get_by_role("radio", name="Zugewiesen").focus()
+    page.keyboard.press("ArrowRight")  # moves to the next enabled state
+    expect(page.get_by_role("radio", name="In Bearbeitung")).to_be_checked()
+    page.get_by_role("button", name="SPEICHERN").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator('#status-bar [aria-current="step"]')).to_have_text("In Bearbeitung")
+
+
+def test_automatic_change_appears_without_reload(page, asgi_server, login):
+    viewer = UserFactory()
+    moderator = UserFactory(role=Role.MODERATOR)
+    ticket = make_ticket(Status.OPEN)
+    login(viewer)
+    page.goto(f"{asgi_server.url}{ticket.get_absolute_url()}")
+    expect(page.locator('#status-bar [aria-current="step"]')).to_have_text("Offen")
+    fleet_services.assignee_add(moderator, ticket, UserFactory())  # an offer accepted elsewhere
+    expect(page.locator('#status-bar [aria-current="step"]')).to_have_text("Zugewiesen", timeout=20_000)
+
+
+def test_write_updates_and_see_every_tab(page, asgi_server, login, screenshot):
+    assignee = UserFactory(first_name="Jonas", last_name="Fischer")
+    ticket = make_ticket(Status.IN_PROGRESS, assignees=[assignee])
+    login(assignee)
+    page.goto(f"{asgi_server.url}{ticket.get_absolute_url()}")
+
+    page.get_by_role("link", name="Updates", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/updates/$"))
+    page.get_by_label("Text").fill("Techniker ist vor Ort.\nErsatzteil ist bestellt.")
+    page.get_by_role("button", name="Update veröffentlichen").click()
+    expect(page.get_by_role("status")).to_contain_text("Update veröffentlicht.")
+    expect(page.locator(".update-list")).to_contain_text("Ersatzteil ist bestellt.")
+    screenshot("detail-updates")
+
+    page.get_by_role("link", name="Interne Updates").click()
+    page.get_by_label("Text").fill("Kunde bitte nur vormittags anrufen.")
+    page.get_by_role("button", name="Internes Update speichern").click()
+    expect(page.locator(".update-list")).to_contain_text("nur vormittags")
+    expect(page.locator(".update-list")).not_to_contain_text("Ersatzteil")
+    screenshot("detail-internal")
+
+    page.get_by_role("button", name="Internes Update speichern").click()  # empty text
+    expect(page.locator(".field-error")).to_contain_text("erforderlich")
+
+    for name, key in (("Flottenmanagement", "fleet"), ("Video-Sessions", "video"), ("Verlauf", "history")):
+        page.get_by_role("link", name=name).click()
+        expect(page).to_have_url(re.compile(rf"/{key}/$"))
+        page.reload()  # the open tab survives a reload
+        expect(page.get_by_role("link", name=name)).to_have_attribute("aria-current", "page")
+        screenshot(f"detail-{key}")
+    expect(page.locator(".history-list")).to_contain_text("Jonas Fischer")
