@@ -446,3 +446,36 @@ class TicketHistory(AppendOnlyModel):
         if self.actor_code_user_id:
             return self.actor_code_user.display_name
         return str(_("System"))
+
+    # How the history tab names fields and values (stored values stay machine-readable).
+    _FIELD_LABELS = {
+        "status": _("Progress status"),
+        "visibility": _("Visibility"),
+        "title": _("Title"),
+        "description": _("Description"),
+        "custom_values": _("Template fields"),
+        "access_code": _("Access code"),
+        "completed_steps": _("Creation step"),
+        "assignees": _("Assigned staff"),
+        "offers": _("Offers"),
+        UpdateKind.PUBLIC: _("Public update"),
+        UpdateKind.INTERNAL: _("Internal update"),
+    }
+
+    def _label_value(self, value: str) -> str:
+        choices = {"status": Status, "visibility": Visibility, "completed_steps": CreationStep}.get(self.field)
+        if choices and value in choices.values:
+            return str(choices(value).label)
+        return value
+
+    @property
+    def field_label(self) -> str:
+        return str(self._FIELD_LABELS.get(self.field, self.field))
+
+    @property
+    def old_display(self) -> str:
+        return self._label_value(self.old_value)
+
+    @property
+    def new_display(self) -> str:
+        return self._label_value(self.new_value)

@@ -249,3 +249,11 @@ def test_an_oversized_upload_is_refused_with_413_before_it_is_read(client, cast,
     assert response.status_code == 413
     assert "zu groß" in response.content.decode()
     assert not TicketUpdate.objects.filter(ticket=ticket).exists()
+
+
+def test_history_tab_names_fields_and_states_in_words(client, cast, ticket_in):
+    ticket = ticket_in(Status.IN_PROGRESS)
+    html = _login(client, cast.assignee).get(reverse("tickets:tab", args=[ticket.number, "history"])).content.decode()
+    assert "<del>Zugewiesen</del> → <ins>In Bearbeitung</ins>" in html
+    assert "Bearbeitungsstatus" in html
+    assert "in_progress" not in html.split('id="tab-heading"')[1]
