@@ -159,7 +159,9 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Europe/Berlin"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "expire-offers": {"task": "fleet.tasks.expire_offers", "schedule": 300.0},
+}
 
 # --- Auth ------------------------------------------------------------------------
 AUTH_USER_MODEL = "fleet.User"
@@ -269,3 +271,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Absolute base URL printed into access-code QR codes (e.g. https://service.example.org);
 # empty: taken from the request.
 PUBLIC_BASE_URL = _env_str("PUBLIC_BASE_URL")
+
+# --- Fleet ------------------------------------------------------------------------------
+# E-mail staff about assignments, removals and forwarded tickets (offers follow each
+# template's "announce offers by e-mail" setting).
+NOTIFY_STAFF_BY_EMAIL = env.bool("NOTIFY_STAFF_BY_EMAIL", default=False)

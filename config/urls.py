@@ -6,11 +6,13 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config import views
+from fleet import urls as fleet_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("", include(fleet_urls.auth_urlpatterns)),
     path("", include("fleet.urls")),
     path("", include("tickets.urls")),
     path("admin/", admin.site.urls),

@@ -15,7 +15,7 @@ def home(request):
     tickets = selectors.tickets_for_staff(request.user)
     counts = dict(tickets.order_by().values_list("status").annotate(n=Count("id")))
     status_cards = [(status, counts.get(status, 0)) for status in [*PROGRESS_ORDER, Status.CANCELLED]]
-    mine = tickets.filter(assignments__user=request.user).exclude(status__in=[Status.CLOSED, Status.CANCELLED]).count()
+    mine = selectors.tickets_assigned_to(request.user, tickets).exclude(status__in=[Status.CLOSED, Status.CANCELLED]).count()
     return render(request, "home.html", {"status_cards": status_cards, "my_active_tickets": mine})
 
 

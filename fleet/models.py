@@ -69,3 +69,98 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.ticket_id}"
+
+
+class OfferStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    EXPIRED = "expired", _("Expired")
+
+
+class TicketOffer(models.Model):
+    """A ticket offered to one staff member; accepting it makes them an assignee."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="offers")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="offers")
+    status = models.CharField(_("status"), max_length=16, choices=OfferStatus.choices, default=OfferStatus.PENDING)
+    sent_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("valid until"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket offer")
+        verbose_name_plural = _("ticket offers")
+        ordering = ["expires_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "user"], condition=models.Q(status="pending"), name="one_pending_offer_per_user"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["user", "status", "expires_at"], name="offer_user_status_idx"),
+            models.Index(fields=["status", "expires_at"], name="offer_status_expiry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} → {self.user} ({self.status})"
+
+
+class SeenMarker(models.Model):
+    """When a staff member first opened a ticket's detail page."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="seen_markers")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="seen_markers")
+    first_seen_at = models.DateTimeField(_("first seen at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("seen marker")
+        verbose_name_plural = _("seen markers")
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="unique_seen_marker")]
+
+
+class NotificationKind(models.TextChoices):
+    OFFER_RECEIVED = "offer_received", _("New ticket offer")
+    OFFER_WITHDRAWN = "offer_withdrawn", _("Ticket offer withdrawn")
+    OFFER_EXPIRED = "offer_expired", _("Ticket offer expired")
+    ASSIGNED = "assigned", _("Assigned to a ticket")
+    UNASSIGNED = "unassigned", _("Removed from a ticket")
+    FORWARDED_TO_YOU = "forwarded", _("Ticket forwarded to you")
+
+
+class Notification(models.Model):
+    """An in-app notification for one staff member (rendered in their language when shown)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=32, choices=NotificationKind.choices)
+    ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_unread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind}"
+
+    @property
+    def text(self) -> str:
+        number = self.ticket.number if self.ticket_id else ""
+        title = self.ticket.title if self.ticket_id else ""
+        texts = {
+            NotificationKind.OFFER_RECEIVED: _("You were offered ticket %(number)s “%(title)s”."),
+            NotificationKind.OFFER_WITHDRAWN: _("The offer for ticket %(number)s “%(title)s” was withdrawn."),
+            NotificationKind.OFFER_EXPIRED: _("Your offer for ticket %(number)s “%(title)s” expired."),
+            NotificationKind.ASSIGNED: _("%(actor)s assigned you to ticket %(number)s “%(title)s”."),
+            NotificationKind.UNASSIGNED: _("%(actor)s removed you from ticket %(number)s “%(title)s”."),
+            NotificationKind.FORWARDED_TO_YOU: _("%(actor)s forwarded ticket %(number)s “%(title)s” to you."),
+        }
+        return str(texts.get(self.kind, self.get_kind_display())) % {
+            "number": number, "title": title, "actor": self.actor_name or _("Someone"),
+        }

@@ -1,9 +1,28 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
+from fleet import views
 from fleet.forms import LoginForm
 
+app_name = "fleet"
+
+NUMBER = r"(?P<number>[0-9]{4}-[0-9]{6})"
+
 urlpatterns = [
+    path("offers/", views.offers, name="offers"),
+    path("offers/<int:pk>/accept/", views.offer_accept, name="offer-accept"),
+    path("offers/<int:pk>/decline/", views.offer_decline, name="offer-decline"),
+    path("offers/<int:pk>/withdraw/", views.offer_withdraw, name="offer-withdraw"),
+    path("notifications/", views.notifications, name="notifications"),
+    re_path(rf"^tickets/{NUMBER}/fleet/assign/$", views.assign, name="assign"),
+    re_path(rf"^tickets/{NUMBER}/fleet/unassign/$", views.unassign, name="unassign"),
+    re_path(rf"^tickets/{NUMBER}/fleet/offer/$", views.send_offer, name="send-offer"),
+    re_path(rf"^tickets/{NUMBER}/fleet/forward/$", views.forward, name="forward"),
+    re_path(rf"^tickets/{NUMBER}/fleet/release/$", views.release, name="release"),
+]
+
+# Login and logout keep their global names (settings.LOGIN_URL = "login").
+auth_urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),

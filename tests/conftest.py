@@ -24,3 +24,14 @@ def demo_staff(db):
     from fleet.demo import seed_staff
 
     return seed_staff()
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process():
+    """Tasks run in the test process (a worker against Redis is tested in tests/integration)."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

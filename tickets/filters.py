@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from tickets import selectors
 from tickets.choices import FINAL_STATES, PROGRESS_ORDER, Status, Visibility
 from tickets.models import AccessCode, Ticket, TicketTemplate, TicketUpdate
 
@@ -146,7 +147,7 @@ class TicketListFilter(django_filters.FilterSet):
         user = getattr(self.request, "user", None)
         if not value or user is None or not user.is_authenticated:
             return queryset
-        return queryset.filter(_assigned_to(user))
+        return selectors.tickets_assigned_to(user, queryset)
 
     def filter_assignee(self, queryset, name, value):
         return queryset.filter(_assigned_to(value)) if value else queryset

@@ -87,3 +87,14 @@ def assignees_prefetch() -> Prefetch:
     from fleet.models import Assignment
 
     return Prefetch("assignments", queryset=Assignment.objects.select_related("user"))
+
+
+def tickets_assigned_to(user, queryset: QuerySet[Ticket] | None = None) -> QuerySet[Ticket]:
+    """"My tickets": those the user holds the per-ticket work permission on, i.e. is assigned to
+    (django-guardian's query; role-wide permissions of moderators do not count here)."""
+    from guardian.shortcuts import get_objects_for_user
+
+    queryset = tickets_for_staff(user) if queryset is None else queryset
+    return get_objects_for_user(
+        user, "tickets.work_ticket", klass=queryset, accept_global_perms=False, with_superuser=False
+    )

@@ -20,15 +20,16 @@ def test_list_tabs_filters_and_search(page, asgi_server, login, screenshot):
     login(me)
 
     page.get_by_role("link", name="Tickets").click()
+    tabs = page.get_by_role("navigation", name="Bearbeitungsstatus")
     expect(page.locator("tbody tr")).to_have_count(4)
-    expect(page.get_by_role("link", name="Offen").first).to_contain_text("2")
+    expect(tabs.get_by_role("link", name="Offen")).to_contain_text("2")
     screenshot("list")
 
-    page.get_by_role("link", name="Offen").first.click()
+    tabs.get_by_role("link", name="Offen").click()
     expect(page.locator("tbody tr")).to_have_count(2)
     expect(page.locator("tbody")).not_to_contain_text("Druckabfall")
 
-    page.get_by_role("link", name="Aktiv").click()
+    tabs.get_by_role("link", name="Aktiv").click()
     expect(page.locator("tbody tr")).to_have_count(4)
     page.get_by_label("Sichtbarkeit").select_option("internal")
     page.get_by_role("button", name="Filter anwenden").click()

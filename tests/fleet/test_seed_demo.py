@@ -60,3 +60,14 @@ def test_seed_demo_brings_tickets_in_every_state_with_updates_and_history():
     counts = (Ticket.objects.count(), TicketUpdate.objects.count(), TicketHistory.objects.count())
     call_command("seed_demo")
     assert (Ticket.objects.count(), TicketUpdate.objects.count(), TicketHistory.objects.count()) == counts
+
+
+def test_seed_demo_has_offers_in_every_state_assignments_and_seen_markers():
+    from fleet.models import Assignment, OfferStatus, SeenMarker, TicketOffer
+
+    call_command("seed_demo")
+    assert set(TicketOffer.objects.values_list("status", flat=True)) == set(OfferStatus.values)
+    assert Assignment.objects.exists() and SeenMarker.objects.exists()
+    counts = (TicketOffer.objects.count(), Assignment.objects.count(), SeenMarker.objects.count())
+    call_command("seed_demo")
+    assert (TicketOffer.objects.count(), Assignment.objects.count(), SeenMarker.objects.count()) == counts

@@ -88,6 +88,7 @@ def test_each_kind_of_change_has_its_history_entry_and_event(cast, received, dja
         "ticket.changed",
         "ticket.changed",
         "ticket.transitioned",
+        "fleet.offers_sent",  # the fleet reacts to Offen: offers go out
         "fleet.assignee_added",
         "ticket.transitioned",  # Offen → Zugewiesen, automatically
         "ticket.update_posted",
@@ -101,6 +102,7 @@ def test_each_kind_of_change_has_its_history_entry_and_event(cast, received, dja
         (HistoryAction.STEP, "completed_steps", "", "fields"),
         (HistoryAction.STEP, "completed_steps", "", "access"),
         (HistoryAction.TRANSITION, "status", "draft", "open"),
+        (HistoryAction.OFFER, "offers", "", history[6].new_value),
         (HistoryAction.ASSIGNMENT, "assignees", "", cast.assignee.display_name),
         (HistoryAction.TRANSITION, "status", "open", "assigned"),
         (HistoryAction.UPDATE, "internal", "", "Ersatzteil bestellt"),

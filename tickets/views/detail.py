@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from common.errors import DomainError
+from fleet import services as fleet_services
 from tickets import selectors, services
 from tickets.choices import PROGRESS_ORDER, Status, UpdateKind, Visibility
 from tickets.forms import StatusForm, UpdateForm, add_domain_errors
@@ -85,7 +86,8 @@ def _status_context(request, ticket, *, editing: bool, form: StatusForm | None =
     }
 
 
-def _page(request, ticket, tab, *, status=200, editing=False, status_form=None, update_form=None):
+def render_ticket_page(request, ticket, tab, *, status=200, editing=False, status_form=None, update_form=None):
+    """The detail page with one tab open; also used by other apps' actions to show an error."""
     context = {
         **_status_context(request, ticket, editing=editing, form=status_form),
         "tab": tab,
@@ -101,6 +103,16 @@ def _page(request, ticket, tab, *, status=200, editing=False, status_form=None, 
         context["internal"] = kind == UpdateKind.INTERNAL
     if tab == "history":
         context["history"] = selectors.history_for(request.user, ticket)
+    if tab == "fleet":
+        from fleet.selectors import fleet_overview
+
+        fleet = fleet_overview(request.user, ticket)
+        context["fleet"] = fleet
+        context["fleet_groups"] = [
+            ("assigned", fleet.assigned, _("Assigned staff"), _("Nobody is assigned yet.")),
+            ("requested", fleet.requested, _("Requested staff"), _("No open offers.")),
+            ("available", fleet.available, _("Available staff"), _("Nobody else is available.")),
+        ]
     return render(request, "tickets/detail.html", context, status=status)
 
 
@@ -119,7 +131,8 @@ def _tab_url(ticket, tab) -> str:
 @login_required
 def ticket_detail(request, number, tab="general"):
     ticket = selectors.access_ticket(request.user, number)
-    return _page(request, ticket, tab, editing=request.GET.get("edit") == "1")
+    fleet_services.ticket_seen(request.user, ticket)
+    return render_ticket_page(request, ticket, tab, editing=request.GET.get("edit") == "1")
 
 
 @require_GET
@@ -139,7 +152,7 @@ def change_status(request, number):
     tab = request.POST.get("tab") if request.POST.get("tab") in dict(TABS) else "general"
     if not form.is_valid():
         messages.error(request, _("Please choose a valid progress status and visibility."))
-        return _page(request, ticket, tab, status=400, editing=True, status_form=form)
+        return render_ticket_page(request, ticket, tab, status=400, editing=True, status_form=form)
     data = form.cleaned_data
     target, visibility = data["target_status"], data["visibility"]
     try:
@@ -153,7 +166,7 @@ def change_status(request, number):
     except DomainError as error:
         ticket.refresh_from_db()
         messages.error(request, error.message)
-        return _page(request, ticket, tab, status=error.status_code, editing=True, status_form=form)
+        return render_ticket_page(request, ticket, tab, status=error.status_code, editing=True, status_form=form)
     messages.success(request, _("Saved."))
     return redirect(_tab_url(ticket, tab))
 
@@ -169,7 +182,7 @@ def post_update(request, number):
             _("The upload is too large: at most %(count)d files of %(size)s each.")
             % {"count": settings.ATTACHMENT_MAX_FILES, "size": filesizeformat(settings.ATTACHMENT_MAX_BYTES)},
         )
-        return _page(request, ticket, "updates", status=413)
+        return render_ticket_page(request, ticket, "updates", status=413)
     internal = request.POST.get("internal") == "1"
     tab = "internal" if internal else "updates"
     form = UpdateForm(request.POST, request.FILES)
@@ -181,10 +194,10 @@ def post_update(request, number):
             )
         except DomainError as error:
             add_domain_errors(form, error)
-            return _page(request, ticket, tab, status=error.status_code, update_form=form)
+            return render_ticket_page(request, ticket, tab, status=error.status_code, update_form=form)
         messages.success(request, _("Internal update saved.") if internal else _("Update published."))
         return redirect(_tab_url(ticket, tab))
-    return _page(request, ticket, tab, status=400, update_form=form)
+    return render_ticket_page(request, ticket, tab, status=400, update_form=form)
 
 
 def _request_too_large(request) -> bool:

@@ -5,6 +5,7 @@ from django.utils.module_loading import import_string
 SEEDERS = [
     "fleet.demo.seed_staff",
     "tickets.demo.seed_tickets",
+    "fleet.demo.seed_fleet",
 ]
 
 

@@ -1,0 +1,162 @@
+"""Fleet actions on the Flottenmanagement tab and the offers page. Each view parses the input,
+calls one fleet service and shows the result; a refused action shows why, with its status code."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from common.errors import DomainError
+from fleet import selectors, services
+from fleet.forms import StaffChoiceForm
+from fleet.models import TicketOffer
+from tickets import selectors as ticket_selectors
+from tickets.views.detail import render_ticket_page
+
+
+def _fleet_tab(ticket) -> str:
+    return reverse("tickets:tab", args=[ticket.number, "fleet"])
+
+
+def _refused(request, ticket, error: DomainError):
+    messages.error(request, error.message)
+    return render_ticket_page(request, ticket, "fleet", status=error.status_code)
+
+
+def _staff_action(request, number, action, success):
+    """Shared shape of the actions that name a staff member (assign, unassign, offer, forward)."""
+    ticket = ticket_selectors.access_ticket(request.user, number)
+    form = StaffChoiceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("user", [])) or _("Please choose a staff member."))
+        return render_ticket_page(request, ticket, "fleet", status=400)
+    user = form.cleaned_data["user"]
+    try:
+        action(ticket, user, form.cleaned_data["reason"])
+    except DomainError as error:
+        return _refused(request, ticket, error)
+    messages.success(request, success % {"name": user.display_name})
+    return redirect(_fleet_tab(ticket))
+
+
+@require_POST
+@login_required
+def assign(request, number):
+    return _staff_action(
+        request, number, lambda ticket, user, reason: services.assignee_add(request.user, ticket, user),
+        _("%(name)s is now assigned."),
+    )
+
+
+@require_POST
+@login_required
+def unassign(request, number):
+    return _staff_action(
+        request, number, lambda ticket, user, reason: services.assignee_remove(request.user, ticket, user, reason=reason),
+        _("%(name)s is no longer assigned."),
+    )
+
+
+@require_POST
+@login_required
+def send_offer(request, number):
+    return _staff_action(
+        request, number, lambda ticket, user, reason: services.offers_send(request.user, ticket, [user]),
+        _("Offer sent to %(name)s."),
+    )
+
+
+@require_POST
+@login_required
+def forward(request, number):
+    return _staff_action(
+        request, number,
+        lambda ticket, user, reason: services.assignee_forward(request.user, ticket, user, reason=reason),
+        _("Ticket forwarded to %(name)s."),
+    )
+
+
+@require_POST
+@login_required
+def release(request, number):
+    ticket = ticket_selectors.access_ticket(request.user, number)
+    try:
+        services.assignee_release(request.user, ticket, reason=request.POST.get("reason", ""))
+    except DomainError as error:
+        return _refused(request, ticket, error)
+    messages.success(request, _("You released the ticket."))
+    return redirect(_fleet_tab(ticket))
+
+
+def _offer_for(request, pk) -> TicketOffer:
+    # Only offers on tickets the user may see; someone else's offer is refused by the service.
+    offer = get_object_or_404(TicketOffer.objects.select_related("ticket"), pk=pk)
+    ticket_selectors.access_ticket(request.user, offer.ticket.number)
+    return offer
+
+
+def _offer_refused(request, offer, error: DomainError):
+    messages.error(request, error.message)
+    if request.POST.get("next") == "offers":
+        return _offers_page(request, status=error.status_code)
+    return render_ticket_page(request, offer.ticket, "fleet", status=error.status_code)
+
+
+@require_POST
+@login_required
+def offer_accept(request, pk):
+    offer = _offer_for(request, pk)
+    try:
+        services.offer_accept(request.user, offer)
+    except DomainError as error:
+        return _offer_refused(request, offer, error)
+    messages.success(request, _("You accepted ticket %(number)s. It is yours now.") % {"number": offer.ticket.number})
+    return redirect(offer.ticket.get_absolute_url())
+
+
+@require_POST
+@login_required
+def offer_decline(request, pk):
+    offer = _offer_for(request, pk)
+    try:
+        services.offer_decline(request.user, offer, reason=request.POST.get("reason", ""))
+    except DomainError as error:
+        return _offer_refused(request, offer, error)
+    messages.success(request, _("You declined the offer for ticket %(number)s.") % {"number": offer.ticket.number})
+    return redirect("fleet:offers" if request.POST.get("next") == "offers" else _fleet_tab(offer.ticket))
+
+
+@require_POST
+@login_required
+def offer_withdraw(request, pk):
+    offer = _offer_for(request, pk)
+    try:
+        services.offer_withdraw(request.user, offer)
+    except DomainError as error:
+        return _offer_refused(request, offer, error)
+    messages.success(request, _("Offer to %(name)s withdrawn.") % {"name": offer.user.display_name})
+    return redirect(_fleet_tab(offer.ticket))
+
+
+def _offers_page(request, status=200):
+    return render(request, "fleet/offers.html", {"offers": selectors.open_offers(request.user)}, status=status)
+
+
+@require_GET
+@login_required
+def offers(request):
+    return _offers_page(request)
+
+
+@login_required
+def notifications(request):
+    if request.method == "POST":
+        services.notifications_mark_read(request.user)
+        messages.success(request, _("All notifications marked as read."))
+        return redirect("fleet:notifications")
+    items = list(selectors.notifications_for(request.user)[:100])
+    return render(request, "fleet/notifications.html", {"notifications": items})
