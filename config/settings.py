@@ -276,3 +276,10 @@ PUBLIC_BASE_URL = _env_str("PUBLIC_BASE_URL")
 # E-mail staff about assignments, removals and forwarded tickets (offers follow each
 # template's "announce offers by e-mail" setting).
 NOTIFY_STAFF_BY_EMAIL = env.bool("NOTIFY_STAFF_BY_EMAIL", default=False)
+
+# --- Messenger ------------------------------------------------------------------------
+MESSENGER_MAX_LENGTH = env.int("MESSENGER_MAX_LENGTH", default=4000)
+MESSENGER_MAX_FRAME_BYTES = env.int("MESSENGER_MAX_FRAME_BYTES", default=32 * 1024)
+# Per connection: a burst of this many frames, refilled at this many per second.
+MESSENGER_RATE_BURST = env.int("MESSENGER_RATE_BURST", default=10)
+MESSENGER_RATE_PER_SECOND = env.float("MESSENGER_RATE_PER_SECOND", default=2.0)

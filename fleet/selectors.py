@@ -93,8 +93,11 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 
 def badge_counts(user: User) -> dict[str, int]:
     if not lifecycle.is_staff(user):
-        return {"open_offers": 0, "unread_notifications": 0}
+        return {"open_offers": 0, "unread_notifications": 0, "unread_messages": 0}
+    from messenger.services import unread_total
+
     return {
         "open_offers": open_offers(user).count(),
         "unread_notifications": Notification.objects.filter(user=user, read_at__isnull=True).count(),
+        "unread_messages": unread_total(user),
     }

@@ -4,9 +4,8 @@ import re
 
 from playwright.sync_api import expect
 
-from fleet import services as fleet_services
 from fleet.roles import Role
-from tests.factories import AccessCodeFactory, UserFactory, make_ticket
+from tests.factories import PASSWORD, AccessCodeFactory, UserFactory, make_ticket
 from tickets.choices import Status
 
 
@@ -53,19 +52,34 @@ def test_status_bar_is_usable_by_keyboard(page, asgi_server, login):
     page.keyboard.press("ArrowRight")  # moves to the next enabled state
     expect(page.get_by_role("radio", name="In Bearbeitung")).to_be_checked()
     page.get_by_role("button", name="SPEICHERN").focus()
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     expect(page.locator('#status-bar [aria-current="step"]')).to_have_text("In Bearbeitung")
 
 
-def test_automatic_change_appears_without_reload(page, asgi_server, login):
+def test_automatic_change_appears_without_reload(page, asgi_server, login, browser):
     viewer = UserFactory()
-    moderator = UserFactory(role=Role.MODERATOR)
+    moderator = UserFactory(role=Role.MODERATOR, first_name="Moritz", last_name="Berger")
+    jonas = UserFactory(first_name="Jonas", last_name="Fischer")
     ticket = make_ticket(Status.OPEN)
     login(viewer)
     page.goto(f"{asgi_server.url}{ticket.get_absolute_url()}")
     expect(page.locator('#status-bar [aria-current="step"]')).to_have_text("Offen")
-    fleet_services.assignee_add(moderator, ticket, UserFactory())  # an offer accepted elsewhere
-    expect(page.locator('#status-bar [aria-current="step"]')).to_have_text("Zugewiesen", timeout=20_000)
+    expect(page.locator("#messenger .connection-state")).to_be_hidden()
+
+    # Elsewhere, a moderator assigns someone: Offen → Zugewiesen happens automatically.
+    other = browser.new_context(locale="de-DE")
+    moderator_page = other.new_page()
+    moderator_page.goto(f"{asgi_server.url}/login/?next=/tickets/{ticket.number}/fleet/")
+    moderator_page.get_by_label("Benutzername").fill(moderator.username)
+    moderator_page.get_by_label("Passwort").fill(PASSWORD)
+    moderator_page.get_by_role("button", name="Anmelden").click()
+    moderator_page.get_by_role("button", name="Zuweisen: Jonas Fischer").click()
+    expect(moderator_page.get_by_role("status")).to_contain_text("Jonas Fischer ist jetzt zugewiesen.")
+
+    expect(page.locator('#status-bar [aria-current="step"]')).to_have_text("Zugewiesen", timeout=5000)
+    expect(page.locator(".ticket-summary .status-badge")).to_have_text("Zugewiesen")
+    other.close()
 
 
 def test_write_updates_and_see_every_tab(page, asgi_server, login, screenshot):
@@ -90,7 +104,7 @@ def test_write_updates_and_see_every_tab(page, asgi_server, login, screenshot):
     screenshot("detail-internal")
 
     page.get_by_role("button", name="Internes Update speichern").click()  # empty text
-    expect(page.locator(".field-error")).to_contain_text("erforderlich")
+    expect(page.locator(".update-form .field-error")).to_contain_text("erforderlich")
 
     for name, key in (("Flottenmanagement", "fleet"), ("Video-Sessions", "video"), ("Verlauf", "history")):
         page.get_by_role("link", name=name).click()

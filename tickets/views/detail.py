@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from common.errors import DomainError
 from fleet import services as fleet_services
+from messenger.ui import panel_context
 from tickets import selectors, services
 from tickets.choices import PROGRESS_ORDER, Status, UpdateKind, Visibility
 from tickets.forms import StatusForm, UpdateForm, add_domain_errors
@@ -94,6 +95,7 @@ def render_ticket_page(request, ticket, tab, *, status=200, editing=False, statu
         "tabs": TABS,
         "fields": _field_rows(ticket),
         "assignments": list(ticket.assignments.select_related("user").order_by("created_at")),
+        **panel_context(ticket),
     }
     if tab in ("updates", "internal"):
         kind = UpdateKind.INTERNAL if tab == "internal" else UpdateKind.PUBLIC

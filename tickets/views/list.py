@@ -18,6 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from messenger.services import unread_counts
 from tickets import selectors
 from tickets.choices import Status
 from tickets.filters import STATUS_TABS, TAB_ACTIVE, TAB_ALL, TicketListFilter
@@ -116,14 +117,17 @@ def ticket_list(request):
         count=counts.get(tab, counts[TAB_ACTIVE]),
     )
     page = paginator.get_page(request.GET.get("page"))  # bad → first page, too far → last page
+    page_tickets = list(page.object_list)
+    unread = unread_counts(request.user, page_tickets)
     rows = [
         {
             "ticket": ticket,
             "url": _link_for(ticket, request.user),
             "assignees": [assignment.user for assignment in ticket.assignments.all()],
             "is_own_draft": ticket.status == Status.DRAFT and ticket.created_by_id == request.user.pk,
+            "unread": unread.get(ticket.pk, 0),
         }
-        for ticket in page.object_list
+        for ticket in page_tickets
     ]
     context = {
         "filter": filterset,

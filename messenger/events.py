@@ -1,0 +1,114 @@
+"""Live updates: domain events and chat messages pushed to open ticket pages and ticket lists.
+
+Groups on the channel layer (Redis across processes, in memory in one process):
+- ``ticket.<id>.staff``  – staff sockets of a ticket: everything;
+- ``ticket.<id>.public`` – code-user sockets of a ticket: only what code users may see;
+- ``tickets.staff``      – open staff ticket lists: new tickets and status changes.
+
+Delivery through the layer is best effort; nothing is lost because messages are stored first and
+clients catch up after the last id they hold on every (re)connect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from common import events
+
+logger = logging.getLogger(__name__)
+
+TICKET_LIST_GROUP = "tickets.staff"
+
+# Domain events the open ticket pages react to (everything else stays server-side).
+PAGE_EVENTS = {
+    "ticket.transitioned": "status",
+    "ticket.visibility_changed": "status",
+    "ticket.changed": "ticket",
+    "ticket.update_posted": "updates",
+    "fleet.assignee_added": "fleet",
+    "fleet.assignee_removed": "fleet",
+    "fleet.forwarded": "fleet",
+    "fleet.offers_sent": "fleet",
+    "fleet.offer_declined": "fleet",
+    "fleet.offer_withdrawn": "fleet",
+    "fleet.offers_expired": "fleet",
+    "fleet.seen": "fleet",
+    "video.session_changed": "video",
+}
+# Fleet and history details are for staff, whatever the ticket's visibility.
+STAFF_ONLY_AREAS = {"fleet", "ticket"}
+
+
+def staff_group(ticket_id: int) -> str:
+    return f"ticket.{ticket_id}.staff"
+
+
+def public_group(ticket_id: int) -> str:
+    return f"ticket.{ticket_id}.public"
+
+
+def _send(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass  # the normal case: sync code (a view, a task, a consumer's database thread)
+    else:
+        # Sync code on an event loop's own thread (only a test driving a browser does this).
+        logger.debug("not pushed to %s: called on an event loop thread", group)
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # noqa: BLE001 - a dead layer must not break the request that changed data
+        logger.exception("could not push to %s", group)
+
+
+def push_page_event(event: events.DomainEvent) -> None:
+    """Subscriber for every domain event: tell open pages what changed."""
+    if event.ticket_id is None:
+        return
+    area = PAGE_EVENTS.get(event.name)
+    if event.name == "messenger.message_posted":
+        push_message(event)
+        return
+    if area is not None:
+        frame = {
+            "type": "ticket.event",
+            "event": {
+                "name": event.name, "area": area, "ticket": event.ticket_number,
+                "payload": _public_payload(event), "actor": event.actor,
+            },
+        }
+        _send(staff_group(event.ticket_id), frame)
+        if not event.internal and area not in STAFF_ONLY_AREAS:
+            _send(public_group(event.ticket_id), frame)
+    if event.name in ("ticket.created", "ticket.transitioned", "ticket.visibility_changed"):
+        _send(TICKET_LIST_GROUP, {"type": "list.changed", "ticket": event.ticket_number, "event": event.name})
+
+
+def _public_payload(event: events.DomainEvent) -> dict:
+    allowed = {"transition", "from", "to", "kind", "update_id"}
+    return {key: value for key, value in event.payload.items() if key in allowed}
+
+
+def push_message(event: events.DomainEvent) -> None:
+    from messenger.models import Message
+    from messenger.services import serialize
+
+    message = (
+        Message.objects.select_related("author", "author_code_user").prefetch_related("author__groups")
+        .filter(pk=event.payload["message_id"]).first()
+    )
+    if message is None:
+        return
+    # The text is worded per reader for system messages; the consumer re-serialises those.
+    frame = {"type": "chat.message", "message": serialize(message)}
+    _send(staff_group(event.ticket_id), frame)
+    if not event.internal:
+        _send(public_group(event.ticket_id), frame)

@@ -1,0 +1,212 @@
+"""The conversation beside a ticket: who may read and write, storing messages (idempotently),
+read cursors, system messages. The consumer and the pages call these."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from common import events
+from common.actors import actor_columns, actor_summary, is_code_user
+from common.errors import InvalidInput, PermissionDenied, WrongState
+from messenger.models import Message, MessageKind, ReadCursor
+from tickets import lifecycle, selectors
+from tickets.choices import Status, Visibility
+from tickets.models import Ticket
+
+
+def may_read(actor, ticket: Ticket) -> bool:
+    if is_code_user(actor):
+        return lifecycle.is_code_user_of(ticket, actor) and ticket.status != Status.DRAFT
+    return lifecycle.is_staff(actor) and selectors.tickets_for_staff(actor).filter(pk=ticket.pk).exists()
+
+
+def may_write(actor, ticket: Ticket) -> bool:
+    """Staff who see the ticket write while it is not a draft; code users until it is closed."""
+    if not may_read(actor, ticket):
+        return False
+    if is_code_user(actor):
+        return not ticket.is_final
+    return ticket.status != Status.DRAFT
+
+
+def write_refusal(actor, ticket: Ticket) -> str:
+    if is_code_user(actor) and ticket.is_final:
+        return _("This ticket is %(status)s: no more messages can be written.") % {"status": ticket.get_status_display()}
+    return _("You cannot write messages on this ticket.")
+
+
+def serialize(message: Message) -> dict:
+    if message.author_id:
+        author = {"kind": "staff", "id": message.author_id, "name": message.author.display_name,
+                  "role": str(message.author.role.label) if message.author.role else ""}
+    elif message.author_code_user_id:
+        author = {"kind": "code_user", "id": message.author_code_user_id,
+                  "name": message.author_code_user.display_name, "role": ""}
+    else:
+        author = {"kind": "system", "id": None, "name": _("System"), "role": ""}
+    return {
+        "id": message.pk,
+        "kind": message.kind,
+        "text": render_system_text(message) if message.kind == MessageKind.SYSTEM else message.text,
+        "author": author,
+        "client_id": message.client_id or None,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def render_system_text(message: Message) -> str:
+    """System messages are stored as facts and worded in the reader's language."""
+    data = message.data or {}
+    if data.get("event") == "status":
+        return _("Status changed: %(from)s → %(to)s") % {
+            "from": Status(data["from"]).label, "to": Status(data["to"]).label,
+        }
+    return message.text
+
+
+def _clean(text) -> str:
+    if not isinstance(text, str):
+        raise InvalidInput(_("A message must be text."))
+    text = text.replace("\x00", "").strip()
+    if not text:
+        raise InvalidInput(_("A message cannot be empty."))
+    if len(text) > settings.MESSENGER_MAX_LENGTH:
+        raise InvalidInput(
+            _("A message may have at most %(max)d characters.") % {"max": settings.MESSENGER_MAX_LENGTH}
+        )
+    return text
+
+
+def _clean_client_id(client_id) -> str:
+    if client_id in (None, ""):
+        return ""
+    if not isinstance(client_id, str) or len(client_id) > 64 or not client_id.isprintable():
+        raise InvalidInput(_("Invalid client id."))
+    return client_id
+
+
+def message_post(actor, ticket: Ticket | int, *, text, client_id=None) -> tuple[Message, bool]:
+    """Store a message (before anything is broadcast). Returns (message, created): a message
+    resent with the same client id is not stored twice."""
+    ticket = ticket if isinstance(ticket, Ticket) else Ticket.objects.get(pk=ticket)
+    text = _clean(text)
+    client_id = _clean_client_id(client_id)
+    if not may_write(actor, ticket):
+        if may_read(actor, ticket):
+            raise WrongState(write_refusal(actor, ticket))
+        raise PermissionDenied(write_refusal(actor, ticket))
+    if client_id:
+        existing = Message.objects.filter(ticket=ticket, client_id=client_id).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                ticket=ticket, text=text, client_id=client_id,
+                **actor_columns(actor, user_field="author", code_user_field="author_code_user"),
+            )
+            _publish_message(ticket, message, actor)
+    except IntegrityError:
+        # The same client id raced in through another connection: that one is the message.
+        return Message.objects.get(ticket=ticket, client_id=client_id), False
+    return message, True
+
+
+def system_message_post(ticket: Ticket, *, text: str, data: dict) -> Message:
+    with transaction.atomic():
+        message = Message.objects.create(ticket=ticket, kind=MessageKind.SYSTEM, text=text, data=data)
+        _publish_message(ticket, message, None)
+    return message
+
+
+def _publish_message(ticket: Ticket, message: Message, actor) -> None:
+    events.publish_on_commit(
+        events.DomainEvent(
+            name="messenger.message_posted", ticket_id=ticket.pk, ticket_number=ticket.number,
+            actor=actor_summary(actor), payload={"message_id": message.pk},
+            internal=ticket.visibility == Visibility.INTERNAL,
+        )
+    )
+
+
+def messages_for(actor, ticket: Ticket, *, after_id: int | None = None, before_id: int | None = None, limit: int = 50):
+    """A page of the conversation, oldest first: after an id (catching up), or before one (older
+    history); with neither, the newest ``limit`` messages."""
+    if not may_read(actor, ticket):
+        raise PermissionDenied(_("You cannot read this conversation."))
+    limit = max(1, min(int(limit), 200))
+    queryset = Message.objects.filter(ticket=ticket).select_related("author", "author_code_user")
+    queryset = queryset.prefetch_related("author__groups")
+    if after_id is not None:
+        return list(queryset.filter(id__gt=after_id).order_by("id")[: limit * 5])
+    if before_id is not None:
+        queryset = queryset.filter(id__lt=before_id)
+    return list(reversed(queryset.order_by("-id")[:limit]))
+
+
+def _cursor_filter(actor) -> dict:
+    return {"code_user": actor} if is_code_user(actor) else {"user": actor}
+
+
+def mark_read(actor, ticket: Ticket, up_to_id: int) -> int:
+    """Move the actor's read cursor forward (never back); return where it stands."""
+    if not may_read(actor, ticket):
+        raise PermissionDenied(_("You cannot read this conversation."))
+    last = Message.objects.filter(ticket=ticket, id__lte=up_to_id).order_by("-id").values_list("id", flat=True).first()
+    if last is None:
+        return 0
+    with transaction.atomic():
+        cursor, _created = ReadCursor.objects.select_for_update().get_or_create(ticket=ticket, **_cursor_filter(actor))
+        if last > cursor.last_read_id:
+            cursor.last_read_id = last
+            cursor.save(update_fields=["last_read_id", "updated_at"])
+    return cursor.last_read_id
+
+
+def read_state(ticket: Ticket) -> dict:
+    """How far the staff and the code users have read (for "seen" receipts)."""
+    cursors = ReadCursor.objects.filter(ticket=ticket)
+    staff = max([c.last_read_id for c in cursors if c.user_id] or [0])
+    code_users = max([c.last_read_id for c in cursors if c.code_user_id] or [0])
+    return {"staff": staff, "code_user": code_users}
+
+
+def unread_counts(user, tickets) -> dict[int, int]:
+    """Unread messages per ticket for a staff member (one query)."""
+    cursor = ReadCursor.objects.filter(ticket=OuterRef("pk"), user=user).values("last_read_id")[:1]
+    rows = (
+        Ticket.objects.filter(pk__in=[t.pk if isinstance(t, Ticket) else t for t in tickets])
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__id__gt=Coalesce(Subquery(cursor), 0)) & ~Q(messages__author=user),
+            )
+        )
+        .values_list("pk", "unread")
+    )
+    return {pk: unread for pk, unread in rows if unread}
+
+
+def unread_total(user) -> int:
+    """Unread messages on the tickets the staff member is assigned to (the side menu's badge)."""
+    mine = selectors.tickets_assigned_to(user).exclude(status__in=[Status.CLOSED, Status.CANCELLED])
+    return sum(unread_counts(user, list(mine.values_list("pk", flat=True))).values())
+
+
+def post_status_notice(event: events.DomainEvent) -> None:
+    """Subscriber: every status change of a public ticket appears in its conversation."""
+    if event.internal or "from" not in event.payload:
+        return
+    ticket = Ticket.objects.filter(pk=event.ticket_id).first()
+    if ticket is None or ticket.visibility != Visibility.PUBLIC or ticket.access_code_id is None:
+        return
+    source, target = event.payload["from"], event.payload["to"]
+    system_message_post(
+        ticket,
+        text=f"Status changed: {Status(source).label} → {Status(target).label}",
+        data={"event": "status", "from": source, "to": target},
+    )

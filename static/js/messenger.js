@@ -1,0 +1,363 @@
+/* Leitstand messenger: the conversation beside a ticket and the live ticket page.
+ *
+ * One WebSocket per open ticket page (ws/tickets/<number>/). Every message gets a client id and
+ * stays in an outbox until the server acknowledges it with the stored id; after a reconnect the
+ * client asks for everything after the last id it holds and resends the outbox, so nothing is
+ * lost and nothing is doubled. Text is always inserted as text (never as HTML).
+ */
+(function () {
+  "use strict";
+
+  const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+
+  function uid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "c-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  /* Text with line breaks kept (CSS pre-wrap) and http(s) links made clickable, safely. */
+  function renderText(text) {
+    const fragment = document.createDocumentFragment();
+    let last = 0;
+    for (const match of text.matchAll(URL_PATTERN)) {
+      fragment.append(document.createTextNode(text.slice(last, match.index)));
+      const link = el("a", null, match[0]);
+      link.href = match[0];
+      link.rel = "noopener noreferrer nofollow";
+      link.target = "_blank";
+      fragment.append(link);
+      last = match.index + match[0].length;
+    }
+    fragment.append(document.createTextNode(text.slice(last)));
+    return fragment;
+  }
+
+  class Messenger {
+    constructor(root) {
+      this.root = root;
+      this.t = JSON.parse(document.getElementById(root.dataset.i18nId).textContent);
+      this.path = root.dataset.wsPath;
+      this.list = root.querySelector(".messages");
+      this.stateLine = root.querySelector(".connection-state");
+      this.presenceLine = root.querySelector(".presence");
+      this.typingLine = root.querySelector(".typing");
+      this.form = root.querySelector(".composer");
+      this.input = root.querySelector(".composer textarea");
+      this.errorLine = root.querySelector(".composer-error");
+      this.olderButton = root.querySelector(".load-older");
+      this.storageKey = "leitstand-outbox:" + this.path;
+      this.nodes = new Map(); // message id -> element
+      this.pending = new Map(); // client id -> {text, node}
+      this.present = new Map(); // presence key -> name
+      this.lastId = 0;
+      this.oldestId = null;
+      this.readByOthers = 0;
+      this.me = null;
+      this.backoff = 500;
+      this.connectedOnce = false;
+      this.restoreOutbox();
+      this.bind();
+      this.connect();
+    }
+
+    bind() {
+      this.form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        this.submit();
+      });
+      this.input.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+          event.preventDefault();
+          this.submit();
+        }
+      });
+      // At most one typing notice every 2 s: keystrokes must not eat the rate limit of messages.
+      this.input.addEventListener("input", () => {
+        const now = Date.now();
+        if (now - (this.typingSent || 0) > 2000 && this.frame({ type: "typing" })) this.typingSent = now;
+      });
+      this.olderButton.addEventListener("click", () =>
+        this.frame({ type: "history", before_id: this.oldestId, limit: 50 })
+      );
+      document.addEventListener("visibilitychange", () => this.markRead());
+    }
+
+    /* --- connection ------------------------------------------------------------------------ */
+    connect() {
+      const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+      const socket = new WebSocket(scheme + location.host + this.path);
+      this.socket = socket;
+      socket.addEventListener("open", () => {
+        this.backoff = 500;
+        this.showState(null);
+        if (this.connectedOnce) {
+          this.frame({ type: "resume", after_id: this.lastId });
+        } else {
+          this.frame({ type: "history", before_id: null, limit: 50 });
+        }
+        this.connectedOnce = true;
+        for (const [clientId, item] of this.pending) this.frame({ type: "message.send", text: item.text, client_id: clientId });
+      });
+      socket.addEventListener("message", (event) => this.receive(JSON.parse(event.data)));
+      socket.addEventListener("close", (event) => {
+        if (event.code === 4403) {
+          this.showState(this.t.forbidden);
+          return;
+        }
+        this.present.clear();
+        this.renderPresence();
+        this.showState(this.t.reconnecting);
+        const wait = this.backoff + Math.random() * 250;
+        this.backoff = Math.min(this.backoff * 2, 15000);
+        window.setTimeout(() => this.connect(), wait);
+      });
+    }
+
+    frame(data) {
+      if (this.socket && this.socket.readyState === WebSocket.OPEN) {
+        this.socket.send(JSON.stringify(data));
+        return true;
+      }
+      return false;
+    }
+
+    showState(text) {
+      this.stateLine.hidden = !text;
+      this.stateLine.textContent = text || "";
+      this.root.classList.toggle("is-offline", Boolean(text));
+    }
+
+    /* --- sending ------------------------------------------------------------------------------ */
+    submit() {
+      const text = this.input.value.trim();
+      if (!text) return;
+      if (text.length > Number(this.root.dataset.maxLength)) {
+        this.errorLine.textContent = this.t.tooLong;
+        return;
+      }
+      const clientId = uid();
+      const node = this.renderMessage({
+        id: null, kind: "text", text, client_id: clientId, created_at: new Date().toISOString(),
+        author: { kind: this.me ? this.me.kind : "staff", name: this.me ? this.me.name : "", role: "" },
+      }, { pending: true });
+      this.pending.set(clientId, { text, node });
+      this.saveOutbox();
+      this.input.value = "";
+      this.errorLine.textContent = "";
+      this.frame({ type: "message.send", text, client_id: clientId });
+    }
+
+    saveOutbox() {
+      const items = [...this.pending].map(([clientId, item]) => ({ clientId, text: item.text }));
+      try { sessionStorage.setItem(this.storageKey, JSON.stringify(items)); } catch (error) { /* private mode */ }
+    }
+
+    restoreOutbox() {
+      let items = [];
+      try { items = JSON.parse(sessionStorage.getItem(this.storageKey) || "[]"); } catch (error) { items = []; }
+      for (const item of items) this.pending.set(item.clientId, { text: item.text, node: null });
+    }
+
+    /* --- receiving ----------------------------------------------------------------------------- */
+    receive(frame) {
+      switch (frame.type) {
+        case "hello":
+          this.me = frame.me;
+          this.readByOthers = this.me.kind === "staff" ? frame.read.code_user : frame.read.staff;
+          this.form.hidden = !frame.can_write;
+          this.root.querySelector(".read-only").hidden = frame.can_write;
+          for (const [clientId, item] of this.pending) {
+            if (!item.node) item.node = this.renderMessage({
+              id: null, kind: "text", text: item.text, client_id: clientId, created_at: new Date().toISOString(),
+              author: { kind: this.me.kind, name: this.me.name, role: "" },
+            }, { pending: true });
+          }
+          break;
+        case "message.ack": {
+          const item = this.pending.get(frame.client_id);
+          this.pending.delete(frame.client_id);
+          this.saveOutbox();
+          if (item && item.node && !this.nodes.has(frame.id)) {
+            this.settle(item.node, frame.id);
+          } else if (item && item.node) {
+            item.node.remove();
+          }
+          this.markRead();
+          break;
+        }
+        case "chat.message":
+          this.place(frame.message);
+          this.markRead();
+          break;
+        case "message.batch":
+          for (const message of frame.messages) this.place(message, { older: frame.older });
+          if (frame.older) this.olderButton.hidden = frame.messages.length < 50;
+          this.markRead();
+          break;
+        case "message.read":
+          if (this.me && frame.reader.kind !== this.me.kind) {
+            this.readByOthers = Math.max(this.readByOthers, frame.up_to_id);
+            this.renderReceipts();
+          }
+          break;
+        case "typing":
+          this.typingLine.textContent = this.t.typing.replace("%s", frame.who.name);
+          window.clearTimeout(this.typingTimer);
+          this.typingTimer = window.setTimeout(() => { this.typingLine.textContent = ""; }, 3000);
+          break;
+        case "presence":
+          if (frame.change === "join") this.present.set(frame.who.key, frame.who);
+          else this.present.delete(frame.who.key);
+          this.renderPresence();
+          break;
+        case "ticket.event":
+          document.dispatchEvent(new CustomEvent("leitstand:ticket-event", { detail: frame.event }));
+          break;
+        case "error":
+          this.onError(frame);
+          break;
+        default:
+          break;
+      }
+    }
+
+    onError(frame) {
+      const item = frame.client_id ? this.pending.get(frame.client_id) : null;
+      if (item && frame.code === "rate_limited") {
+        window.setTimeout(() => this.frame({ type: "message.send", text: item.text, client_id: frame.client_id }), 2000);
+        return;
+      }
+      if (item) {
+        this.pending.delete(frame.client_id);
+        this.saveOutbox();
+        if (item.node) item.node.classList.add("is-failed");
+      }
+      this.errorLine.textContent = frame.message;
+    }
+
+    /* --- rendering ----------------------------------------------------------------------------- */
+    place(message, options = {}) {
+      if (this.nodes.has(message.id)) return;
+      const waiting = message.client_id ? this.pending.get(message.client_id) : null;
+      if (waiting && waiting.node) {
+        this.pending.delete(message.client_id);
+        this.saveOutbox();
+        this.settle(waiting.node, message.id);
+        return;
+      }
+      this.renderMessage(message, options);
+    }
+
+    settle(node, id) {
+      node.dataset.id = id;
+      node.classList.remove("is-pending");
+      node.querySelector(".message-state").textContent = "";
+      this.nodes.set(id, node);
+      this.lastId = Math.max(this.lastId, id);
+      this.oldestId = this.oldestId === null ? id : Math.min(this.oldestId, id);
+      this.renderReceipts();
+    }
+
+    renderMessage(message, options = {}) {
+      const mine = this.me && message.author.kind === this.me.kind && (message.author.id === this.me.id || options.pending);
+      const node = el("li", "message message-" + message.author.kind + (mine ? " is-mine" : "") + (options.pending ? " is-pending" : ""));
+      if (message.client_id) node.dataset.clientId = message.client_id;
+      const meta = el("div", "message-meta");
+      const roleLabel = message.kind === "system" ? this.t.system : (message.author.role || (message.author.kind === "code_user" ? this.t.codeUser : this.t.staff));
+      if (message.kind !== "system") meta.append(el("strong", "message-author", message.author.name));
+      meta.append(el("span", "message-role", roleLabel));
+      const time = el("time", null, new Date(message.created_at).toLocaleString(document.documentElement.lang, { dateStyle: "short", timeStyle: "short" }));
+      time.dateTime = message.created_at;
+      meta.append(time);
+      const body = el("div", "message-text");
+      body.append(renderText(message.text));
+      node.append(meta, body, el("span", "message-state", options.pending ? this.t.sending : ""));
+      if (message.id !== null) {
+        node.dataset.id = message.id;
+        this.nodes.set(message.id, node);
+        this.lastId = Math.max(this.lastId, message.id);
+        this.oldestId = this.oldestId === null ? message.id : Math.min(this.oldestId, message.id);
+      }
+      this.insert(node, message.id, options.older);
+      this.renderReceipts();
+      return node;
+    }
+
+    insert(node, id, older) {
+      const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
+      if (id === null) {
+        this.list.append(node);
+      } else {
+        const after = [...this.list.children].find((child) => child.dataset.id && Number(child.dataset.id) > id);
+        this.list.insertBefore(node, after || [...this.list.children].find((child) => !child.dataset.id) || null);
+      }
+      if (!older && (atBottom || node.classList.contains("is-mine"))) this.list.scrollTop = this.list.scrollHeight;
+      this.root.querySelector(".messages-empty").hidden = this.list.children.length > 0;
+    }
+
+    renderReceipts() {
+      for (const node of this.list.querySelectorAll(".message.is-mine[data-id]")) {
+        const seen = Number(node.dataset.id) <= this.readByOthers;
+        node.classList.toggle("is-seen", seen);
+        node.querySelector(".message-state").textContent = seen ? this.t.seen : "";
+      }
+    }
+
+    renderPresence() {
+      const names = [...new Set([...this.present.values()].map((who) => who.name))];
+      this.presenceLine.textContent = names.length ? this.t.here + " " + names.join(", ") : "";
+    }
+
+    markRead() {
+      if (document.hidden || !this.lastId || this.lastId === this.readSent) return;
+      if (this.frame({ type: "read", up_to_id: this.lastId })) this.readSent = this.lastId;
+    }
+  }
+
+  /* The live ticket page: when something changed, the page is fetched once and the parts that
+   * show it are swapped in place (summary, status bar, the open tab's list). A status bar in edit
+   * mode and a half-written form are never replaced. */
+  function liveTicketPage() {
+    let timer = null;
+    let wanted = new Set();
+    async function refresh() {
+      const parts = [...wanted];
+      wanted = new Set();
+      const response = await fetch(location.pathname, { headers: { "X-Live-Refresh": "1" }, credentials: "same-origin" });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+      for (const selector of parts) {
+        const current = document.querySelector(selector);
+        const next = fresh.querySelector(selector);
+        if (!current || !next || current.classList.contains("is-editing")) continue;
+        current.replaceWith(next);
+        if (window.htmx) htmx.process(next);
+      }
+    }
+    document.addEventListener("leitstand:ticket-event", (event) => {
+      const area = event.detail.area;
+      if (area === "status" || area === "ticket") wanted.add(".ticket-summary");
+      if (area === "status" || area === "fleet") wanted.add("#status-bar");
+      const panel = document.querySelector(".tab-panel[data-live-areas]");
+      if (panel && panel.dataset.liveAreas.split(" ").includes(area)) wanted.add(panel.dataset.liveTarget);
+      if (!wanted.size) return;
+      window.clearTimeout(timer);
+      timer = window.setTimeout(refresh, 150);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const root = document.getElementById("messenger");
+    if (root && root.dataset.wsPath) {
+      window.leitstandMessenger = new Messenger(root);
+      liveTicketPage();
+    }
+  });
+})();

@@ -1,0 +1,101 @@
+"""The messenger in two browsers: chatting live, the page following status changes, and a
+dropped connection that loses and doubles nothing."""
+
+from playwright.sync_api import expect
+
+from fleet.roles import Role
+from messenger.models import Message
+from tests.factories import AccessCodeFactory, PASSWORD, UserFactory, make_ticket
+from tickets.choices import Status
+
+
+def _open(browser, server, user, ticket):
+    context = browser.new_context(locale="de-DE", viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server.url}/login/?next={ticket.get_absolute_url()}")
+    page.get_by_label("Benutzername").fill(user.username)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.locator("#messenger .connection-state")).to_be_hidden()
+    return context, page
+
+
+def _ids(page):
+    return [int(i) for i in page.locator("#messenger .messages .message[data-id]").evaluate_all("ns => ns.map(n => n.dataset.id)")]
+
+
+def test_two_staff_chat_live_and_see_a_status_change_without_reload(browser, asgi_server, screenshot):
+    mia = UserFactory(first_name="Mia", last_name="Schneider")
+    moritz = UserFactory(role=Role.MODERATOR, first_name="Moritz", last_name="Berger")
+    ticket = make_ticket(Status.ASSIGNED, assignees=[mia], access_code=AccessCodeFactory())
+    context_a, a = _open(browser, asgi_server, mia, ticket)
+    context_b, b = _open(browser, asgi_server, moritz, ticket)
+
+    expect(a.locator("#messenger .presence")).to_contain_text("Moritz Berger")
+    expect(b.locator("#messenger .presence")).to_contain_text("Mia Schneider")
+
+    a.get_by_label("Nachricht", exact=True).fill("Ich übernehme die Rückfrage.")
+    a.get_by_label("Nachricht", exact=True).press("Enter")
+    expect(b.locator("#messenger .messages")).to_contain_text("Ich übernehme die Rückfrage.")
+
+    b.get_by_label("Nachricht", exact=True).fill("Danke!")
+    b.get_by_label("Nachricht", exact=True).press("Shift+Enter")
+    b.get_by_label("Nachricht", exact=True).type("Siehe https://example.org/anleitung")
+    b.get_by_role("button", name="Senden").click()
+    reply = a.locator("#messenger .message").filter(has_text="Danke!")
+    expect(reply).to_contain_text("Danke!\nSiehe https://example.org/anleitung")
+    expect(reply.get_by_role("link", name="https://example.org/anleitung")).to_have_attribute("rel", "noopener noreferrer nofollow")
+
+    # Hostile text arrives as text.
+    a.get_by_label("Nachricht", exact=True).fill('<img src=x onerror="document.body.dataset.hacked=1">')
+    a.get_by_label("Nachricht", exact=True).press("Enter")
+    expect(b.locator("#messenger .messages")).to_contain_text("<img src=x")
+    assert b.evaluate("document.body.dataset.hacked") is None
+
+    # A status change made in one browser arrives on the other page without a reload.
+    b.get_by_role("link", name="BEARBEITEN").click()
+    b.locator("label.status-step", has_text="In Bearbeitung").click()
+    b.get_by_role("button", name="SPEICHERN").click()
+    for page in (a, b):
+        expect(page.locator('#status-bar [aria-current="step"]')).to_have_text("In Bearbeitung", timeout=5000)
+    expect(a.locator("#messenger .message-system").last).to_contain_text("Status geändert: Zugewiesen → In Bearbeitung")
+    screenshot("messenger", of=a)
+
+    expected = list(Message.objects.filter(ticket=ticket).order_by("id").values_list("id", flat=True))
+    assert _ids(a) == expected and _ids(b) == expected
+    context_a.close()
+    context_b.close()
+
+
+def test_dropped_connection_loses_and_doubles_nothing(browser, asgi_server, screenshot):
+    mia = UserFactory(first_name="Mia", last_name="Schneider")
+    moritz = UserFactory(role=Role.MODERATOR, first_name="Moritz", last_name="Berger")
+    ticket = make_ticket(Status.IN_PROGRESS, assignees=[mia])
+    context_a, a = _open(browser, asgi_server, mia, ticket)
+    context_b, b = _open(browser, asgi_server, moritz, ticket)
+    a.get_by_label("Nachricht", exact=True).fill("Erste Nachricht")
+    a.get_by_label("Nachricht", exact=True).press("Enter")
+    expect(b.locator("#messenger .messages")).to_contain_text("Erste Nachricht")
+
+    asgi_server.stop()  # the connection drops in the middle of the conversation
+    expect(a.locator("#messenger .connection-state")).to_contain_text("Verbindung unterbrochen")
+    a.get_by_label("Nachricht", exact=True).fill("Geschrieben, während die Verbindung weg war")
+    a.get_by_label("Nachricht", exact=True).press("Enter")
+    b.get_by_label("Nachricht", exact=True).fill("Auch von mir, offline")
+    b.get_by_label("Nachricht", exact=True).press("Enter")
+    expect(a.locator("#messenger .message.is-pending")).to_have_count(1)
+    screenshot("messenger-offline", of=a)
+
+    asgi_server.start()  # same port: the clients reconnect by themselves and resend
+    for page in (a, b):
+        expect(page.locator("#messenger .connection-state")).to_be_hidden(timeout=20_000)
+        expect(page.locator("#messenger .message.is-pending")).to_have_count(0, timeout=10_000)
+    expected = list(Message.objects.filter(ticket=ticket, kind="text").order_by("id").values_list("text", flat=True))
+    assert expected[0] == "Erste Nachricht"
+    assert sorted(expected[1:]) == ["Auch von mir, offline", "Geschrieben, während die Verbindung weg war"]
+    ids = list(Message.objects.filter(ticket=ticket).order_by("id").values_list("id", flat=True))
+    for page in (a, b):
+        expect(page.locator("#messenger .messages .message[data-id]")).to_have_count(len(ids))
+        assert _ids(page) == ids
+    context_a.close()
+    context_b.close()

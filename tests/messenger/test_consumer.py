@@ -1,0 +1,315 @@
+"""The per-ticket socket: permissions, storing before broadcasting, duplicates, replay, bad
+frames, rate limits, live events and presence. Real channel layer (Redis when REDIS_URL is set)."""
+
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+
+from fleet import services as fleet_services
+from messenger.models import Message
+from tests.factories import make_ticket
+from tests.messenger.conftest import communicator, session_cookie_for_code_user, session_cookie_for_staff
+from tickets import services as ticket_services
+from tickets.choices import Status
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def connect(number, session):
+    ws = communicator(number, session)
+    connected, code = await ws.connect(timeout=5)
+    return ws, connected, code
+
+
+async def hello(ws):
+    frame = await ws.receive_json_from(timeout=5)
+    assert frame["type"] == "hello", frame
+    return frame
+
+
+async def receive_until(ws, frame_type, timeout=5):
+    """The next frame of a type, skipping presence and other chatter."""
+    for _ in range(50):
+        frame = await ws.receive_json_from(timeout=timeout)
+        if frame["type"] == frame_type:
+            return frame
+    raise AssertionError(f"no {frame_type} frame")
+
+
+async def receive_types(ws, types, timeout=5):
+    """The first frame of each of several types, in whatever order they come."""
+    found = {}
+    for _ in range(50):
+        frame = await ws.receive_json_from(timeout=timeout)
+        if frame["type"] in types and frame["type"] not in found:
+            found[frame["type"]] = frame
+        if len(found) == len(types):
+            return found
+    raise AssertionError(f"missing {set(types) - set(found)}")
+
+
+async def test_staff_and_the_code_user_connect_strangers_do_not(chat):
+    number = chat["ticket"].number
+    staff, ok, _ = await connect(number, chat["staff_session"])
+    assert ok and (await hello(staff))["can_write"] is True
+    code, ok, _ = await connect(number, chat["code_session"])
+    assert ok and (await hello(code))["me"]["name"] == "Petra Huber"
+    for session in (None, chat["stranger_session"]):
+        ws, ok, close_code = await connect(number, session)
+        assert not ok and close_code == 4403
+    await staff.disconnect()
+    await code.disconnect()
+
+
+async def test_internal_ticket_refuses_code_users(chat):
+    ticket = await database_sync_to_async(make_ticket)(Status.OPEN, access_code=chat["code_user"].access_code, visibility="internal")
+    ws, ok, close_code = await connect(ticket.number, chat["code_session"])
+    assert not ok and close_code == 4403
+
+
+async def test_message_is_stored_then_broadcast_and_acknowledged(chat):
+    number = chat["ticket"].number
+    staff, _, _ = await connect(number, chat["staff_session"])
+    await hello(staff)
+    code, _, _ = await connect(number, chat["code_session"])
+    await hello(code)
+
+    await code.send_json_to({"type": "message.send", "text": "Es tropft <b>wieder</b>.", "client_id": "c-1"})
+    ack = await receive_until(code, "message.ack")
+    stored = await database_sync_to_async(Message.objects.get)(pk=ack["id"])
+    assert stored.text == "Es tropft <b>wieder</b>." and stored.author_code_user_id == chat["code_user"].pk
+    assert ack == {"type": "message.ack", "client_id": "c-1", "id": stored.pk, "duplicate": False}
+
+    arrived = await receive_until(staff, "chat.message")
+    assert arrived["message"]["id"] == stored.pk
+    assert arrived["message"]["author"] == {"kind": "code_user", "id": chat["code_user"].pk, "name": "Petra Huber", "role": ""}
+    await staff.disconnect()
+    await code.disconnect()
+
+
+async def test_a_resent_message_is_stored_once(chat):
+    ws, _, _ = await connect(chat["ticket"].number, chat["staff_session"])
+    await hello(ws)
+    for _ in range(2):
+        await ws.send_json_to({"type": "message.send", "text": "Bin unterwegs.", "client_id": "dup-7"})
+    first = await receive_until(ws, "message.ack")
+    second = await receive_until(ws, "message.ack")
+    assert first["id"] == second["id"] and second["duplicate"] is True
+    assert await database_sync_to_async(Message.objects.filter(client_id="dup-7").count)() == 1
+    await ws.disconnect()
+
+
+async def test_replay_after_the_last_id_and_older_history(chat):
+    ticket = chat["ticket"]
+
+    def post_many():
+        from messenger import services
+
+        return [services.message_post(chat["assignee"], ticket, text=f"Nachricht {i}")[0].pk for i in range(60)]
+
+    ids = await database_sync_to_async(post_many)()
+    ws, _, _ = await connect(ticket.number, chat["code_session"])
+    await hello(ws)
+    await ws.send_json_to({"type": "resume", "after_id": ids[54]})
+    batch = await receive_until(ws, "message.batch")
+    assert [m["id"] for m in batch["messages"]] == ids[55:]
+    await ws.send_json_to({"type": "history", "before_id": None, "limit": 20})
+    newest = await receive_until(ws, "message.batch")
+    assert [m["id"] for m in newest["messages"]] == ids[40:]
+    await ws.send_json_to({"type": "history", "before_id": ids[40], "limit": 20})
+    older = await receive_until(ws, "message.batch")
+    assert [m["id"] for m in older["messages"]] == ids[20:40] and older["older"] is True
+    await ws.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("{not json", "bad_json"),
+        ("[1, 2, 3]", "bad_frame"),
+        ('{"type": "launch.missiles"}', "unknown_type"),
+        ('{"type": "message.send", "text": ""}', "invalid"),
+        ('{"type": "message.send", "text": 42}', "invalid"),
+        ('{"type": "message.send", "text": "x", "client_id": {"a": 1}}', "invalid"),
+        ('{"type": "resume", "after_id": "abc"}', "bad_frame"),
+    ],
+)
+async def test_bad_frames_get_an_error_and_the_connection_stays_usable(chat, raw, code):
+    ws, _, _ = await connect(chat["ticket"].number, chat["staff_session"])
+    await hello(ws)
+    await ws.send_to(text_data=raw)
+    error = await receive_until(ws, "error")
+    assert error["code"] == code and error["message"]
+    await ws.send_json_to({"type": "message.send", "text": "Noch da?", "client_id": f"after-{code}"})
+    assert (await receive_until(ws, "message.ack"))["id"]
+    await ws.disconnect()
+
+
+async def test_oversized_frame_and_too_long_message(chat, settings):
+    ws, _, _ = await connect(chat["ticket"].number, chat["staff_session"])
+    await hello(ws)
+    await ws.send_to(text_data=json.dumps({"type": "message.send", "text": "x" * 40_000}))
+    assert (await receive_until(ws, "error"))["code"] == "too_large"
+    await ws.send_json_to({"type": "message.send", "text": "y" * 4001})
+    error = await receive_until(ws, "error")
+    assert error["code"] == "invalid" and "4000" in error["message"]
+    assert await database_sync_to_async(Message.objects.filter(kind="text").count)() == 0
+    await ws.disconnect()
+
+
+async def test_rate_limit_per_connection(chat):
+    ws, _, _ = await connect(chat["ticket"].number, chat["staff_session"])
+    await hello(ws)
+    for i in range(25):
+        await ws.send_json_to({"type": "message.send", "text": f"spam {i}", "client_id": f"spam-{i}"})
+    frames = []
+    for _ in range(25):
+        frames.append(await ws.receive_json_from(timeout=5))
+        while frames[-1]["type"] not in ("message.ack", "error"):
+            frames[-1] = await ws.receive_json_from(timeout=5)
+    limited = [f for f in frames if f["type"] == "error" and f["code"] == "rate_limited"]
+    acked = [f for f in frames if f["type"] == "message.ack"]
+    assert limited and acked and len(limited) + len(acked) == 25
+    assert await database_sync_to_async(Message.objects.filter(kind="text").count)() == len(acked)
+    await ws.disconnect()
+
+
+async def test_code_user_reads_but_cannot_write_after_close(chat):
+    ticket = chat["ticket"]
+
+    def close():
+        t = ticket_services.ticket_finish(chat["assignee"], ticket)
+        return ticket_services.ticket_close(chat["assignee"], t)
+
+    ws, _, _ = await connect(ticket.number, chat["code_session"])
+    assert (await hello(ws))["can_write"] is True
+    await database_sync_to_async(close)()
+    await ws.send_json_to({"type": "message.send", "text": "Danke!", "client_id": "late"})
+    error = await receive_until(ws, "error")
+    assert error["code"] == "wrong_state" and error["client_id"] == "late"
+    await ws.send_json_to({"type": "resume", "after_id": 0})
+    assert (await receive_until(ws, "message.batch"))["messages"]  # still reads (the status notices)
+    await ws.disconnect()
+    again, ok, _ = await connect(ticket.number, chat["code_session"])
+    assert ok and (await hello(again))["can_write"] is False
+    await again.disconnect()
+
+
+async def test_status_change_reaches_the_page_and_the_conversation(chat):
+    ws, _, _ = await connect(chat["ticket"].number, chat["code_session"])
+    await hello(ws)
+    await database_sync_to_async(ticket_services.ticket_finish)(chat["assignee"], chat["ticket"])
+    frames = await receive_types(ws, {"ticket.event", "chat.message"})
+    event, notice = frames["ticket.event"], frames["chat.message"]
+    assert event["event"]["area"] == "status" and event["event"]["payload"]["to"] == "done"
+    assert notice["message"]["kind"] == "system"
+    assert notice["message"]["text"] == "Status geändert: In Bearbeitung → Fertig"
+    await ws.disconnect()
+
+
+async def test_internal_events_never_reach_a_code_user(chat):
+    ticket = chat["ticket"]
+    code, _, _ = await connect(ticket.number, chat["code_session"])
+    await hello(code)
+    staff, _, _ = await connect(ticket.number, chat["staff_session"])
+    await hello(staff)
+
+    def internal_things():
+        ticket_services.update_post(chat["assignee"], ticket, text="Nur intern", internal=True)
+        fleet_services.assignee_add(chat["moderator"], ticket, chat["moderator"])
+
+    await database_sync_to_async(internal_things)()
+    assert (await receive_until(staff, "ticket.event"))["event"]["area"] == "updates"
+    assert (await receive_until(staff, "ticket.event"))["event"]["area"] == "fleet"
+    # The code user's socket gets presence chatter at most, never these events.
+    for _ in range(5):
+        if await code.receive_nothing(timeout=0.3):
+            break
+        frame = await code.receive_json_from(timeout=1)
+        assert frame["type"] == "presence", frame
+    public = await database_sync_to_async(ticket_services.update_post)(chat["assignee"], ticket, text="Öffentlich")
+    event = await receive_until(code, "ticket.event")
+    assert event["event"]["payload"] == {"kind": "public", "update_id": public.pk}
+    await code.disconnect()
+    await staff.disconnect()
+
+
+async def test_presence_staff_see_everyone_code_users_only_staff(chat):
+    ticket = chat["ticket"]
+    other_code_user = await database_sync_to_async(
+        lambda: __import__("tests.factories", fromlist=["CodeUserFactory"]).CodeUserFactory(
+            access_code=chat["code_user"].access_code, display_name="Karl Meier"
+        )
+    )()
+    staff, _, _ = await connect(ticket.number, chat["staff_session"])
+    await hello(staff)
+    code, _, _ = await connect(ticket.number, chat["code_session"])
+    await hello(code)
+    karl_session = await database_sync_to_async(session_cookie_for_code_user)(other_code_user)
+    karl, _, _ = await connect(ticket.number, karl_session)
+    await hello(karl)
+
+    seen_by_staff = {(await receive_until(staff, "presence"))["who"]["name"] for _ in range(2)}
+    assert seen_by_staff == {"Petra Huber", "Karl Meier"}
+    seen_by_code = (await receive_until(code, "presence"))["who"]
+    assert seen_by_code["name"] == "Mia Schneider" and seen_by_code["kind"] == "staff"
+    # Petra never learns that Karl is here.
+    assert await code.receive_nothing(timeout=0.3)
+    await karl.disconnect()
+    leave = await receive_until(staff, "presence")
+    assert (leave["change"], leave["who"]["name"]) == ("leave", "Karl Meier")
+    await code.disconnect()
+    await staff.disconnect()
+
+
+async def test_typing_and_read_receipts(chat):
+    ticket = chat["ticket"]
+    staff, _, _ = await connect(ticket.number, chat["staff_session"])
+    await hello(staff)
+    code, _, _ = await connect(ticket.number, chat["code_session"])
+    await hello(code)
+    await staff.send_json_to({"type": "typing"})
+    typing = await receive_until(code, "typing")
+    assert typing["who"]["name"] == "Mia Schneider"
+
+    await staff.send_json_to({"type": "message.send", "text": "Hallo", "client_id": "r1"})
+    message_id = (await receive_until(staff, "message.ack"))["id"]
+    await code.send_json_to({"type": "read", "up_to_id": message_id})
+    receipt = await receive_until(staff, "message.read")
+    assert receipt["up_to_id"] == message_id and receipt["reader"]["kind"] == "code_user"
+    await staff.disconnect()
+    await code.disconnect()
+
+
+async def test_ticket_list_socket_is_for_staff_and_hears_status_changes(chat):
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+
+    def list_socket(session):
+        return WebsocketCommunicator(
+            application, "/ws/tickets/",
+            headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1"),
+                     (b"cookie", f"sessionid={session}".encode() if session else b"")],
+        )
+
+    refused = list_socket(chat["code_session"])
+    assert (await refused.connect(timeout=5))[0] is False
+    ws = list_socket(chat["staff_session"])
+    assert (await ws.connect(timeout=5))[0] is True
+    await database_sync_to_async(ticket_services.ticket_finish)(chat["assignee"], chat["ticket"])
+    frame = await ws.receive_json_from(timeout=5)
+    assert frame == {"type": "list.changed", "ticket": chat["ticket"].number, "event": "ticket.transitioned"}
+    await ws.disconnect()
+
+
+async def test_staff_session_of_a_deactivated_user_is_refused(chat):
+    def deactivate():
+        chat["moderator"].is_active = False
+        chat["moderator"].save()
+        return session_cookie_for_staff(chat["moderator"])
+
+    session = await database_sync_to_async(deactivate)()
+    ws, ok, code = await connect(chat["ticket"].number, session)
+    assert not ok

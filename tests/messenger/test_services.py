@@ -1,0 +1,92 @@
+"""The conversation's rules without a socket: who writes, idempotency, unread counts, notices."""
+
+import pytest
+from django.utils import translation
+
+from common.errors import InvalidInput, PermissionDenied, WrongState
+from fleet.roles import Role
+from messenger import services
+from messenger.models import Message, MessageKind
+from tests.factories import AccessCodeFactory, CodeUserFactory, UserFactory, make_ticket
+from tickets import services as ticket_services
+from tickets.choices import Status
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup():
+    code = AccessCodeFactory()
+    mia = UserFactory()
+    ticket = make_ticket(Status.IN_PROGRESS, access_code=code, assignees=[mia])
+    return {"ticket": ticket, "mia": mia, "code_user": CodeUserFactory(access_code=code), "jonas": UserFactory()}
+
+
+def test_same_client_id_is_stored_once(setup):
+    first, created = services.message_post(setup["mia"], setup["ticket"], text="Hallo", client_id="abc")
+    again, created_again = services.message_post(setup["mia"], setup["ticket"], text="Hallo", client_id="abc")
+    assert created and not created_again and first.pk == again.pk
+    assert Message.objects.filter(client_id="abc").count() == 1
+
+
+def test_code_user_may_not_write_after_close_but_staff_may(setup):
+    ticket = ticket_services.ticket_close(setup["mia"], ticket_services.ticket_finish(setup["mia"], setup["ticket"]))
+    with pytest.raises(WrongState):
+        services.message_post(setup["code_user"], ticket, text="Noch eine Frage")
+    assert services.message_post(setup["mia"], ticket, text="Abschlussbericht folgt per Post.")[1]
+
+
+def test_strangers_cannot_read_or_write(setup):
+    stranger = CodeUserFactory()
+    assert not services.may_read(stranger, setup["ticket"])
+    with pytest.raises(PermissionDenied):
+        services.message_post(stranger, setup["ticket"], text="Hallo?")
+    with pytest.raises(PermissionDenied):
+        services.messages_for(stranger, setup["ticket"])
+
+
+@pytest.mark.parametrize("text", ["", "   ", None, 12, "x" * 4001])
+def test_invalid_text_is_refused(setup, text):
+    with pytest.raises(InvalidInput):
+        services.message_post(setup["mia"], setup["ticket"], text=text)
+
+
+def test_unread_counts_per_ticket_and_total(setup):
+    other = make_ticket(Status.IN_PROGRESS, access_code=setup["ticket"].access_code, assignees=[setup["mia"]])
+    for text in ("Eins", "Zwei", "Drei"):
+        services.message_post(setup["code_user"], setup["ticket"], text=text)
+    services.message_post(setup["code_user"], other, text="Anderes Ticket")
+    own, _ = services.message_post(setup["mia"], setup["ticket"], text="Meine eigene")
+    assert services.unread_counts(setup["mia"], [setup["ticket"], other]) == {setup["ticket"].pk: 3, other.pk: 1}
+    assert services.unread_total(setup["mia"]) == 4
+    services.mark_read(setup["mia"], setup["ticket"], own.pk)
+    assert services.unread_counts(setup["mia"], [setup["ticket"], other]) == {other.pk: 1}
+    # The cursor never moves back.
+    services.mark_read(setup["mia"], setup["ticket"], 1)
+    assert services.unread_counts(setup["mia"], [setup["ticket"]]) == {}
+
+
+def test_every_status_change_of_a_public_ticket_leaves_one_system_message(setup, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_services.ticket_finish(setup["mia"], setup["ticket"])
+    (notice,) = Message.objects.filter(ticket=setup["ticket"], kind=MessageKind.SYSTEM)
+    assert notice.data == {"event": "status", "from": "in_progress", "to": "done"}
+    with translation.override("de"):
+        assert services.serialize(notice)["text"] == "Status geändert: In Bearbeitung → Fertig"
+    with translation.override("en"):
+        assert services.serialize(notice)["text"] == "Status changed: In progress → Done"
+
+
+def test_internal_tickets_get_no_status_notices(django_capture_on_commit_callbacks):
+    mia = UserFactory()
+    ticket = make_ticket(Status.IN_PROGRESS, visibility="internal", assignees=[mia])
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_services.ticket_finish(mia, ticket)
+    assert not Message.objects.filter(ticket=ticket).exists()
+
+
+def test_staff_of_any_role_may_write_on_a_visible_ticket_but_not_on_drafts(setup):
+    moderator = UserFactory(role=Role.MODERATOR)
+    assert services.may_write(setup["jonas"], setup["ticket"]) and services.may_write(moderator, setup["ticket"])
+    draft = make_ticket(Status.DRAFT, creator=setup["jonas"])
+    assert services.may_read(setup["jonas"], draft) and not services.may_write(setup["jonas"], draft)
