@@ -41,3 +41,10 @@ class StaleState(DomainError):
 
     code = "stale"
     status_code = 409
+
+
+class LimitExceeded(DomainError):
+    """Too many of something in a period (flood protection)."""
+
+    code = "limit_exceeded"
+    status_code = 429

@@ -161,6 +161,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Europe/Berlin"
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-offers": {"task": "fleet.tasks.expire_offers", "schedule": 300.0},
+    "autoclose-done-tickets": {"task": "tickets.tasks.autoclose_done_tickets", "schedule": 3600.0},
 }
 
 # --- Auth ------------------------------------------------------------------------
@@ -283,3 +284,14 @@ MESSENGER_MAX_FRAME_BYTES = env.int("MESSENGER_MAX_FRAME_BYTES", default=32 * 10
 # Per connection: a burst of this many frames, refilled at this many per second.
 MESSENGER_RATE_BURST = env.int("MESSENGER_RATE_BURST", default=10)
 MESSENGER_RATE_PER_SECOND = env.float("MESSENGER_RATE_PER_SECOND", default=2.0)
+
+# --- Code-user portal and feedback ------------------------------------------------------
+# Code entry and PIN attempts per client IP (django-ratelimit syntax, e.g. "10/m").
+PORTAL_CODE_RATE = env.str("PORTAL_CODE_RATE", default="10/m")
+# Open tickets a code user, and a code, may create within the period (flood protection).
+PORTAL_MAX_OPEN_TICKETS_PER_CODE_USER = env.int("PORTAL_MAX_OPEN_TICKETS_PER_CODE_USER", default=5)
+PORTAL_MAX_TICKETS_PER_CODE = env.int("PORTAL_MAX_TICKETS_PER_CODE", default=30)
+PORTAL_TICKET_PERIOD_HOURS = env.int("PORTAL_TICKET_PERIOD_HOURS", default=24)
+# Tickets left in Fertig without feedback are closed after this many days.
+FEEDBACK_AUTOCLOSE_DAYS = env.int("FEEDBACK_AUTOCLOSE_DAYS", default=14)
+RATELIMIT_USE_CACHE = "default"

@@ -232,9 +232,14 @@ class TicketConsumer(AsyncWebsocketConsumer):
         may read it; otherwise (None, None) and the socket is refused."""
         number = self.scope["url_route"]["kwargs"]["number"]
         user = self.scope.get("user")
-        actor = user if lifecycle.is_staff(user) else code_user_from_session(self.scope.get("session"))
         ticket = Ticket.objects.select_related("access_code").filter(number=number).first()
-        if actor is None or ticket is None or not services.may_read(actor, ticket):
+        if ticket is None:
+            return None, None
+        if lifecycle.is_staff(user):
+            actor = user
+        else:
+            actor = code_user_from_session(self.scope.get("session"), ticket.access_code_id)
+        if actor is None or not services.may_read(actor, ticket):
             return None, None
         return actor, ticket
 

@@ -61,10 +61,14 @@ def serialize(message: Message) -> dict:
 def render_system_text(message: Message) -> str:
     """System messages are stored as facts and worded in the reader's language."""
     data = message.data or {}
+    if data.get("event") == "status" and data.get("from") == Status.DRAFT:
+        return _("The ticket has been received: %(to)s") % {"to": Status(data["to"]).label}
     if data.get("event") == "status":
         return _("Status changed: %(from)s → %(to)s") % {
             "from": Status(data["from"]).label, "to": Status(data["to"]).label,
         }
+    if data.get("event") == "feedback_requested":  # tickets.feedback.request_feedback_on_done
+        return _("Please rate the completed work: give it 1 to 5 stars, or tell us if the problem persists.")
     return message.text
 
 

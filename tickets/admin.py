@@ -101,10 +101,14 @@ class AccessCodeForm(forms.ModelForm):
 @admin.register(AccessCode)
 class AccessCodeAdmin(admin.ModelAdmin):
     form = AccessCodeForm
-    list_display = ("label", "location", "serial_number", "template", "has_pin", "is_active", "qr_link")
+    list_display = ("label", "entry_code_display", "location", "serial_number", "template", "has_pin", "is_active", "qr_link")
     list_filter = ("is_active", "template")
     search_fields = ("label", "location", "serial_number")
-    readonly_fields = ("entry_url", "qr_preview")
+    readonly_fields = ("entry_code_display", "entry_url", "qr_preview")
+
+    @admin.display(description=_("entry code"))
+    def entry_code_display(self, obj):
+        return obj.entry_code_display if obj.pk else "–"
 
     @admin.display(boolean=True, description=_("PIN"))
     def has_pin(self, obj):

@@ -1,20 +1,73 @@
-"""Code users' identity in the session (the code-user portal signs them in; the messenger and
-the public pages read it here)."""
+"""Code users' identity in the session.
+
+A person may come through several access codes; for each code they have one CodeUser identity.
+The session maps access code id → code user id, and remembers which codes' PINs were entered.
+The code-user portal signs people in; the messenger and the public pages read it here.
+"""
 
 from __future__ import annotations
 
-from tickets.models import CodeUser
+from tickets.models import AccessCode, CodeUser
 
-CODE_USER_SESSION_KEY = "leitstand_code_user_id"
+CODE_USERS_SESSION_KEY = "leitstand_code_users"
+PIN_SESSION_KEY = "leitstand_code_pins"
 
 
-def code_user_from_session(session) -> CodeUser | None:
-    """The code user of this session, if their access code is still active."""
-    pk = session.get(CODE_USER_SESSION_KEY) if session is not None else None
+def code_user_from_session(session, access_code: AccessCode | int | None) -> CodeUser | None:
+    """The code user of this session for an access code, if that code is still active."""
+    if session is None or access_code is None:
+        return None
+    code_id = access_code.pk if isinstance(access_code, AccessCode) else access_code
+    pk = (session.get(CODE_USERS_SESSION_KEY) or {}).get(str(code_id))
     if not pk:
         return None
-    return CodeUser.objects.select_related("access_code").filter(pk=pk, access_code__is_active=True).first()
+    return (
+        CodeUser.objects.select_related("access_code", "access_code__template")
+        .filter(pk=pk, access_code_id=code_id, access_code__is_active=True)
+        .first()
+    )
 
 
 def sign_in_code_user(session, code_user: CodeUser) -> None:
-    session[CODE_USER_SESSION_KEY] = code_user.pk
+    identities = dict(session.get(CODE_USERS_SESSION_KEY) or {})
+    identities[str(code_user.access_code_id)] = code_user.pk
+    session[CODE_USERS_SESSION_KEY] = identities
+    pin_passed(session, code_user.access_code)
+
+
+def pin_passed(session, access_code: AccessCode) -> None:
+    passed = set(session.get(PIN_SESSION_KEY) or [])
+    passed.add(access_code.pk)
+    session[PIN_SESSION_KEY] = sorted(passed)
+
+
+def pin_ok(session, access_code: AccessCode) -> bool:
+    return not access_code.has_pin or access_code.pk in (session.get(PIN_SESSION_KEY) or [])
+
+
+# --- personal links ----------------------------------------------------------------------------
+from django.core import signing  # noqa: E402
+
+_LINK_SALT = "leitstand.code-user.ticket-link"
+
+
+def personal_link_token(code_user: CodeUser, ticket) -> str:
+    """A signed token naming the code user and their ticket: bookmarkable, opens on any device."""
+    return signing.Signer(salt=_LINK_SALT).sign_object({"u": code_user.pk, "t": ticket.pk}, compress=True)
+
+
+def resolve_personal_link(token: str):
+    """(code user, ticket) for a valid link whose code is active, else None."""
+    from tickets.models import Ticket
+
+    try:
+        data = signing.Signer(salt=_LINK_SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    code_user = CodeUser.objects.select_related("access_code").filter(pk=data.get("u"), access_code__is_active=True).first()
+    ticket = Ticket.objects.filter(pk=data.get("t")).first()
+    if code_user is None or ticket is None or ticket.access_code_id != code_user.access_code_id:
+        return None
+    return code_user, ticket

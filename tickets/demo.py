@@ -131,3 +131,33 @@ def seed_tickets() -> None:
             services.update_post(writer, ticket, text=text)
         if code is not None and visibility == Visibility.PUBLIC and status in (Status.ASSIGNED, Status.IN_PROGRESS):
             services.update_post(code_users[code_index], ticket, text="Danke, wir sind ab 7 Uhr vor Ort erreichbar.")
+
+
+FEEDBACK_TICKET = "Filter verstopft"
+FEEDBACK_STARS = 4
+FEEDBACK_TEXT = "Schnell und sauber erledigt, der Kompressor läuft wieder ruhig. Beim nächsten Mal bitte kurz vorher anrufen."
+
+
+@transaction.atomic
+def seed_feedback() -> None:
+    """The closed demo ticket "Filter verstopft" carries its customer's rating (idempotent).
+
+    The demo ticket is already Geschlossen, so ``tickets.feedback.feedback_submit`` (which closes a
+    Fertig ticket) does not apply: the row and its history entry are written directly, demo only.
+    """
+    from tickets.choices import HistoryAction
+    from tickets.models import Feedback, stars_display
+
+    ticket = (
+        Ticket.objects.filter(title=FEEDBACK_TICKET, template__name=TEMPLATE_NAME, status=Status.CLOSED)
+        .select_related("access_code")
+        .first()
+    )
+    if ticket is None or Feedback.objects.filter(ticket=ticket).exists():
+        return
+    code_user = CodeUser.objects.filter(access_code=ticket.access_code_id).order_by("pk").first()
+    feedback = Feedback.objects.create(ticket=ticket, code_user=code_user, stars=FEEDBACK_STARS, text=FEEDBACK_TEXT)
+    services.history_record(
+        ticket, code_user, HistoryAction.FEEDBACK, field="feedback", new=stars_display(FEEDBACK_STARS),
+        data={"feedback_id": feedback.pk, "stars": FEEDBACK_STARS, "text": FEEDBACK_TEXT},
+    )

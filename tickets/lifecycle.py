@@ -54,6 +54,15 @@ def is_opener(ticket, actor) -> bool:
     return is_code_user_of(ticket, actor) and ticket.created_by_code_user_id == actor.pk
 
 
+def is_system(ticket, actor) -> bool:
+    """No person: the system acts on its own (e.g. tickets.feedback.tickets_autoclose).
+
+    Only a few transitions accept it, and only where named explicitly (``may_close_done``).
+    Doors (pages, API, sockets) always pass the signed-in user, never ``None``.
+    """
+    return actor is None
+
+
 def is_creator(ticket, actor) -> bool:
     if is_code_user(actor):
         return is_opener(ticket, actor)
@@ -84,8 +93,9 @@ def may_release(ticket, actor) -> bool:
 
 
 def may_close_done(ticket, actor) -> bool:
-    """done → closed: by the code user's rating, or staff working on it without a rating."""
-    return may_work(ticket, actor) or is_code_user_of(ticket, actor)
+    """done → closed: by the code user's rating, staff working on it without a rating, or the
+    system when no feedback came in time (``tickets.feedback.tickets_autoclose``)."""
+    return may_work(ticket, actor) or is_code_user_of(ticket, actor) or is_system(ticket, actor)
 
 
 def may_reopen_done(ticket, actor) -> bool:

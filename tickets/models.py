@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -121,10 +122,27 @@ def generate_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+# Letters and digits that cannot be mistaken for each other when typed from a sticker.
+ENTRY_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def generate_entry_code() -> str:
+    """Eight characters (40 bits) people can type; code entry is throttled per IP."""
+    return "".join(secrets.choice(ENTRY_CODE_ALPHABET) for _ in range(8))
+
+
+def normalize_entry_code(value: str) -> str:
+    return "".join(ch for ch in (value or "").upper() if ch.isalnum())
+
+
 class AccessCode(TimeStampedModel):
     """How code users reach the service: a QR code on a machine or a site."""
 
     token = models.CharField(_("token"), max_length=64, unique=True, default=generate_token, editable=False)
+    entry_code = models.CharField(
+        _("entry code"), max_length=8, unique=True, default=generate_entry_code, editable=False,
+        help_text=_("Printed beside the QR code for people who type it in."),
+    )
     label = models.CharField(_("label"), max_length=120, help_text=_("Usually the machine or site."))
     location = models.CharField(_("location"), max_length=200, blank=True)
     serial_number = models.CharField(_("serial number"), max_length=100, blank=True)
@@ -148,6 +166,10 @@ class AccessCode(TimeStampedModel):
     def get_absolute_url(self) -> str:
         """The code users' entry page (what the QR code points to)."""
         return f"/c/{self.token}/"
+
+    @property
+    def entry_code_display(self) -> str:
+        return f"{self.entry_code[:4]}-{self.entry_code[4:]}"
 
     @property
     def has_pin(self) -> bool:
@@ -460,6 +482,7 @@ class TicketHistory(AppendOnlyModel):
         "offers": _("Offers"),
         UpdateKind.PUBLIC: _("Public update"),
         UpdateKind.INTERNAL: _("Internal update"),
+        "feedback": _("Rating"),
     }
 
     def _label_value(self, value: str) -> str:
@@ -479,3 +502,55 @@ class TicketHistory(AppendOnlyModel):
     @property
     def new_display(self) -> str:
         return self._label_value(self.new_value)
+
+
+STARS_MIN = 1
+STARS_MAX = 5
+FEEDBACK_TEXT_MAX = 5000
+
+
+def stars_display(stars: int) -> str:
+    """4 → "★★★★☆" (how the history and the pages show a rating)."""
+    stars = max(0, min(int(stars), STARS_MAX))
+    return "★" * stars + "☆" * (STARS_MAX - stars)
+
+
+class Feedback(AppendOnlyModel):
+    """The code user's rating of a finished ticket: given once, never changed (``tickets.feedback``)."""
+
+    ticket = models.OneToOneField(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="feedback")
+    code_user = models.ForeignKey(
+        CodeUser,
+        verbose_name=_("code user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="feedback_given",
+    )
+    stars = models.PositiveSmallIntegerField(
+        _("stars"), validators=[MinValueValidator(STARS_MIN), MaxValueValidator(STARS_MAX)]
+    )
+    text = models.TextField(_("text"), blank=True, validators=[MaxLengthValidator(FEEDBACK_TEXT_MAX)])
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(stars__gte=STARS_MIN) & models.Q(stars__lte=STARS_MAX),
+                name="feedback_stars_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.stars_display}"
+
+    @property
+    def stars_display(self) -> str:
+        return stars_display(self.stars)
+
+    @property
+    def author_name(self) -> str:
+        return self.code_user.display_name if self.code_user_id else str(_("Code user"))

@@ -8,6 +8,7 @@ after commit. Pages, the REST API, WebSocket consumers and the admin call them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,10 +21,10 @@ from django_fsm import ConcurrentTransition
 
 from common import events
 from common.actors import actor_columns, actor_summary, is_code_user
-from common.errors import ConditionUnmet, InvalidInput, PermissionDenied, StaleState, WrongState
+from common.errors import ConditionUnmet, InvalidInput, LimitExceeded, PermissionDenied, StaleState, WrongState
 from tickets import lifecycle
 from tickets.attachments import validate_uploads
-from tickets.choices import CreationStep, HistoryAction, Status, UpdateKind, Visibility
+from tickets.choices import FINAL_STATES, CreationStep, HistoryAction, Status, UpdateKind, Visibility
 from tickets.custom_fields import clean_custom_values
 from tickets.models import (
     AccessCode,
@@ -148,6 +149,7 @@ def ticket_create(
         access_code = actor.access_code
         if not access_code.is_active:
             raise PermissionDenied(_("This access code is no longer active."))
+        _check_code_user_limits(actor)
         template = access_code.template
         visibility = Visibility.PUBLIC
     else:
@@ -179,6 +181,22 @@ def ticket_create(
     history_record(ticket, actor, HistoryAction.CREATED, field="status", new=Status.DRAFT)
     publish_ticket_event("ticket.created", ticket, actor, {"status": ticket.status, "visibility": ticket.visibility})
     return ticket
+
+
+def _check_code_user_limits(code_user) -> None:
+    """Flood protection: open tickets per code user, and tickets per code, within a period."""
+    since = timezone.now() - timedelta(hours=settings.PORTAL_TICKET_PERIOD_HOURS)
+    recent = Ticket.objects.filter(created_at__gte=since)
+    mine = recent.filter(created_by_code_user=code_user).exclude(status__in=FINAL_STATES).count()
+    if mine >= settings.PORTAL_MAX_OPEN_TICKETS_PER_CODE_USER:
+        raise LimitExceeded(
+            _("You already have %(count)d open tickets. Please wait until they are done, or add to one of them.")
+            % {"count": mine}
+        )
+    if recent.filter(access_code_id=code_user.access_code_id).count() >= settings.PORTAL_MAX_TICKETS_PER_CODE:
+        raise LimitExceeded(
+            _("Many tickets have been opened through this code recently. Please try again later or call the service desk.")
+        )
 
 
 _UNSET = object()

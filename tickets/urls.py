@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from tickets.views import codes, detail, list as list_views, wizard
+from tickets.views import archive, codes, detail, list as list_views, wizard
 
 app_name = "tickets"
 
@@ -9,6 +9,7 @@ NUMBER = r"(?P<number>[0-9]{4}-[0-9]{6})"
 urlpatterns = [
     path("tickets/", list_views.ticket_list, name="list"),
     path("tickets/new/", wizard.start, name="create"),
+    path("tickets/archive/", archive.ticket_archive, name="archive"),
     re_path(rf"^tickets/{NUMBER}/$", detail.ticket_detail, name="detail"),
     re_path(rf"^tickets/{NUMBER}/(?P<tab>updates|internal|fleet|video|history)/$", detail.ticket_detail, name="tab"),
     re_path(rf"^tickets/{NUMBER}/status/$", detail.change_status, name="change-status"),

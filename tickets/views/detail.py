@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from common.errors import DomainError
 from fleet import services as fleet_services
 from messenger.ui import panel_context
+from tickets import feedback as ticket_feedback
 from tickets import selectors, services
 from tickets.choices import PROGRESS_ORDER, Status, UpdateKind, Visibility
 from tickets.forms import StatusForm, UpdateForm, add_domain_errors
@@ -89,12 +90,15 @@ def _status_context(request, ticket, *, editing: bool, form: StatusForm | None =
 
 def render_ticket_page(request, ticket, tab, *, status=200, editing=False, status_form=None, update_form=None):
     """The detail page with one tab open; also used by other apps' actions to show an error."""
+    feedback = ticket_feedback.feedback_of(ticket)
     context = {
         **_status_context(request, ticket, editing=editing, form=status_form),
         "tab": tab,
         "tabs": TABS,
         "fields": _field_rows(ticket),
         "assignments": list(ticket.assignments.select_related("user").order_by("created_at")),
+        "feedback": feedback,
+        "feedback_state": ticket_feedback.feedback_state(ticket, feedback),
         **panel_context(ticket),
     }
     if tab in ("updates", "internal"):

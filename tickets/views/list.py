@@ -3,8 +3,8 @@
 Tickets come only from ``selectors.tickets_for_staff``; ``tickets.filters.TicketListFilter``
 narrows them. A page costs a constant number of queries whatever its size: the tab counts are
 one aggregate (which also gives the paginator its total), the page's rows one query with their
-foreign keys joined, the assignees one prefetch. htmx requests (filter form, tabs, sorting,
-page links) get only the results part of the page.
+foreign keys and the rating joined, the assignees one prefetch. htmx requests (filter form, tabs,
+sorting, page links) get only the results part of the page.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from messenger.services import unread_counts
 from tickets import selectors
 from tickets.choices import Status
+from tickets.feedback import feedback_of
 from tickets.filters import STATUS_TABS, TAB_ACTIVE, TAB_ALL, TicketListFilter
 from tickets.models import Ticket
 
@@ -112,7 +113,8 @@ def ticket_list(request):
     counts = filterset.tab_counts()
 
     paginator = CountedPaginator(
-        filterset.qs.prefetch_related(selectors.assignees_prefetch()),
+        # The rating joins in (one row at most per ticket): the page stays one query.
+        filterset.qs.select_related("feedback").prefetch_related(selectors.assignees_prefetch()),
         PAGE_SIZE,
         count=counts.get(tab, counts[TAB_ACTIVE]),
     )
@@ -126,6 +128,7 @@ def ticket_list(request):
             "assignees": [assignment.user for assignment in ticket.assignments.all()],
             "is_own_draft": ticket.status == Status.DRAFT and ticket.created_by_id == request.user.pk,
             "unread": unread.get(ticket.pk, 0),
+            "feedback": feedback_of(ticket),
         }
         for ticket in page_tickets
     ]

@@ -6,6 +6,7 @@ SEEDERS = [
     "fleet.demo.seed_staff",
     "tickets.demo.seed_tickets",
     "fleet.demo.seed_fleet",
+    "tickets.demo.seed_feedback",
 ]
 
 
@@ -20,3 +21,11 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all: %s):" % DEMO_PASSWORD))
         for username, first_name, last_name, role in DEMO_STAFF:
             self.stdout.write(f"  {username:<14} {first_name} {last_name} ({role.value})")
+        from django.conf import settings
+
+        from tickets.models import AccessCode
+
+        base = (settings.PUBLIC_BASE_URL or "http://127.0.0.1:8000").rstrip("/")
+        self.stdout.write(self.style.SUCCESS("Access codes for code users (or type the code at %s/c/):" % base))
+        for code in AccessCode.objects.filter(is_active=True).order_by("label"):
+            self.stdout.write(f"  {code.label:<24} code {code.entry_code_display}  {base}{code.get_absolute_url()}")

@@ -1,0 +1,88 @@
+"""A customer with an access code and a staff member, each in their own browser."""
+
+from playwright.sync_api import expect
+
+from fleet.roles import Role
+from tests.factories import PASSWORD, AccessCodeFactory, TemplateFieldFactory, TicketTemplateFactory, UserFactory
+from tickets.choices import FieldType
+from tickets.models import Ticket
+
+
+def _staff(browser, server, user, path):
+    context = browser.new_context(locale="de-DE", viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server.url}/login/?next={path}")
+    page.get_by_label("Benutzername").fill(user.username)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    return context, page
+
+
+def test_code_user_reports_chats_and_rates(browser, asgi_server, screenshot):
+    template = TicketTemplateFactory(name="Störung", asks_feedback=True)
+    TemplateFieldFactory(template=template, key="area", label="Bereich", field_type=FieldType.CHOICE, choices=["Halle A", "Halle B"])
+    code = AccessCodeFactory(template=template, label="Presse 7", location="Halle A")
+    mia = UserFactory(role=Role.MODERATOR, first_name="Mia", last_name="Schneider")
+
+    customer_context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    customer = customer_context.new_page()
+    customer.goto(f"{asgi_server.url}/c/")
+    screenshot("portal-start", of=customer)
+    customer.get_by_label("Code").fill(code.entry_code_display.lower())
+    customer.get_by_role("button", name="Weiter").click()
+    customer.get_by_label("Ihr Name").fill("Petra Huber")
+    customer.get_by_label("E-Mail (optional)").fill("petra@example.org")
+    customer.get_by_role("button", name="Weiter").click()
+    expect(customer.get_by_role("heading", name="Presse 7")).to_be_visible()
+    screenshot("portal-code", of=customer)
+
+    customer.get_by_role("link", name="Neues Problem melden").click()
+    customer.get_by_label("Titel").fill("Presse quietscht laut")
+    customer.get_by_label("Beschreibung").fill("Seit Schichtbeginn, besonders beim Hochfahren.")
+    customer.get_by_label("Bereich").select_option("Halle B")
+    screenshot("portal-new-ticket", of=customer)
+    customer.get_by_role("button", name="Ticket senden").click()
+    expect(customer.get_by_role("status")).to_contain_text("wurde an den Service-Desk gesendet")
+    ticket = Ticket.objects.get(title="Presse quietscht laut")
+    expect(customer.locator('#status-bar [aria-current="step"]')).to_have_text("Offen")
+
+    staff_context, staff = _staff(browser, asgi_server, mia, ticket.get_absolute_url())
+    expect(staff.locator("#messenger .presence")).to_contain_text("Petra Huber")
+    expect(customer.locator("#messenger .presence")).to_contain_text("Mia Schneider")
+
+    customer.get_by_label("Nachricht", exact=True).fill("Ist heute noch jemand da?")
+    customer.get_by_label("Nachricht", exact=True).press("Enter")
+    expect(staff.locator("#messenger .messages")).to_contain_text("Ist heute noch jemand da?")
+    staff.get_by_label("Nachricht", exact=True).fill("Ja, ich komme um 14 Uhr vorbei.")
+    staff.get_by_label("Nachricht", exact=True).press("Enter")
+    expect(customer.locator("#messenger .messages")).to_contain_text("ich komme um 14 Uhr")
+    expect(staff.locator("#messenger .message.is-mine").last).to_contain_text("gesehen")  # the customer read it
+
+    # Staff work the ticket; the customer's page follows without a reload.
+    staff.goto(f"{asgi_server.url}/tickets/{ticket.number}/fleet/")
+    staff.get_by_role("button", name="Zuweisen: Mia Schneider").click()
+    expect(customer.locator('#status-bar [aria-current="step"]')).to_have_text("Zugewiesen")
+    for target in ("In Bearbeitung", "Fertig"):
+        staff.get_by_role("link", name="BEARBEITEN").click()
+        staff.locator("label.status-step", has_text=target).click()
+        staff.get_by_role("button", name="SPEICHERN").click()
+        expect(customer.locator('#status-bar [aria-current="step"]')).to_have_text(target)
+    expect(customer.locator("#messenger .message-system").last).to_contain_text("Bitte bewerten Sie")
+    customer.reload()
+    expect(customer.get_by_role("heading", name="Die Arbeit ist erledigt. Wie zufrieden sind Sie?")).to_be_visible()
+    screenshot("portal-ticket-feedback", of=customer)
+
+    customer.get_by_role("radio", name="5 Sterne").check()
+    customer.get_by_label("Ihr Kommentar (optional)").fill("Schnell und freundlich.")
+    customer.get_by_role("button", name="Bewertung senden").click()
+    expect(customer.get_by_role("status")).to_contain_text("Vielen Dank für Ihre Bewertung")
+    expect(customer.locator('#status-bar [aria-current="step"]')).to_have_text("Geschlossen")
+    expect(customer.locator("#messenger .read-only")).to_be_visible()  # no more messages after close
+    screenshot("portal-ticket-closed", of=customer)
+    ticket.refresh_from_db()
+    assert ticket.status == "closed" and ticket.feedback.stars == 5
+
+    staff.goto(f"{asgi_server.url}{ticket.get_absolute_url()}")
+    expect(staff.locator(".ticket-summary")).to_contain_text("Schnell und freundlich.")
+    customer_context.close()
+    staff_context.close()

@@ -1,0 +1,89 @@
+"""The archive for staff: finished tickets (Geschlossen, Abgebrochen) with their rating.
+
+The default ticket list shows active tickets; this page lists only finished ones, newest first
+(by when they were finished), searchable like the list (``tickets.filters.search_q``), 25 a page.
+Tickets come only from ``selectors.tickets_for_staff``; a page costs a constant number of queries
+(a count, the rows with their rating joined).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from tickets import selectors
+from tickets.choices import FINAL_STATES, Status
+from tickets.feedback import feedback_of
+from tickets.filters import SEARCH_MAX_LENGTH, search_q, search_terms
+
+PAGE_SIZE = 25
+
+RATED_CHOICES = [("", _("All")), ("yes", _("With rating")), ("no", _("Without rating"))]
+
+
+class ArchiveFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=SEARCH_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number, title, text …")}),
+    )
+    status = forms.ChoiceField(
+        label=_("progress status"),
+        required=False,
+        choices=[("", _("All")), *[(status.value, status.label) for status in FINAL_STATES]],
+    )
+    rated = forms.ChoiceField(label=_("Rating"), required=False, choices=RATED_CHOICES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "filter-input")
+
+    def value(self, name: str) -> str:
+        """The cleaned value, or "" when missing or invalid (a bad URL never fails the page)."""
+        if not self.is_bound:
+            return ""
+        self.is_valid()  # cleans once; invalid fields are missing from cleaned_data
+        return self.cleaned_data.get(name) or ""
+
+
+def archived_tickets(user, *, q: str = "", status: str = "", rated: str = ""):
+    """The finished tickets this staff member may see, filtered, newest finished first."""
+    queryset = selectors.tickets_for_staff(user).filter(status__in=FINAL_STATES)
+    if status in FINAL_STATES:
+        queryset = queryset.filter(status=status)
+    if rated == "yes":
+        queryset = queryset.filter(feedback__isnull=False)
+    elif rated == "no":
+        queryset = queryset.filter(feedback__isnull=True)
+    for term in search_terms(q):
+        queryset = queryset.filter(search_q(term))
+    return queryset.select_related("feedback", "feedback__code_user").order_by(
+        F("status_changed_at").desc(nulls_last=True), "-id"
+    )
+
+
+@login_required
+@require_GET
+def ticket_archive(request):
+    form = ArchiveFilterForm(request.GET or None)
+    q, status, rated = form.value("q"), form.value("status"), form.value("rated")
+    paginator = Paginator(archived_tickets(request.user, q=q, status=status, rated=rated), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))  # bad → first page, too far → last page
+    rows = [{"ticket": ticket, "feedback": feedback_of(ticket)} for ticket in page.object_list]
+    context = {
+        "form": form,
+        "rows": rows,
+        "page_obj": page,
+        "paginator": paginator,
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "has_filters": bool(q or status or rated),
+        "cancelled": Status.CANCELLED,
+    }
+    return render(request, "tickets/archive.html", context)

@@ -1,0 +1,333 @@
+"""The code-user portal: customers reach the service through an access code, without logging in.
+
+Unknown and inactive codes get the same friendly page (nothing reveals which codes exist); code
+entry and PIN attempts are throttled per IP with django-ratelimit (shared through the cache, so
+across processes with Redis). Every ticket page answers 404 unless the session's code user may
+see that ticket. All changes go through the services.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
+
+from common.errors import DomainError
+from messenger.ui import panel_context
+from tickets import code_sessions, selectors, services
+from tickets.choices import FINAL_STATES, PROGRESS_ORDER, Status
+from tickets.forms import (
+    CustomFieldsForm,
+    EntryCodeForm,
+    FeedbackForm,
+    IdentityForm,
+    PinForm,
+    PortalTicketForm,
+    ProblemForm,
+    UpdateForm,
+    add_domain_errors,
+)
+from tickets.models import AccessCode, normalize_entry_code
+
+RATE_GROUP = "portal.code-entry"
+
+
+def _limited(request, *, increment: bool) -> bool:
+    """Per-IP throttle for guessing codes and PINs: every typed code, every PIN and every unknown
+    code URL counts; opening a known code's page does not."""
+    return is_ratelimited(
+        request, group=RATE_GROUP, key="ip", rate=settings.PORTAL_CODE_RATE, method=is_ratelimited.ALL,
+        increment=increment,
+    )
+
+
+def _throttled(request):
+    return render(request, "portal/throttled.html", status=429)
+
+
+def _unknown(request, status=404):
+    """The same page for unknown and inactive codes and for anything not to be found."""
+    return render(request, "portal/unknown.html", {"entry_form": EntryCodeForm()}, status=status)
+
+
+def _active_code(token: str) -> AccessCode | None:
+    return AccessCode.objects.select_related("template").filter(token=token, is_active=True).first()
+
+
+# --- entering -------------------------------------------------------------------------------------
+
+
+def start(request):
+    """Type the code printed beside the QR code."""
+    form = EntryCodeForm(request.POST or None)
+    if request.method == "POST":
+        if _limited(request, increment=True):
+            return _throttled(request)
+        if form.is_valid():
+            code = AccessCode.objects.filter(entry_code=normalize_entry_code(form.cleaned_data["code"]), is_active=True).first()
+            if code is not None:
+                return redirect(code.get_absolute_url())
+            return _unknown(request)
+        return render(request, "portal/start.html", {"form": form}, status=400)
+    return render(request, "portal/start.html", {"form": form})
+
+
+def code_page(request, token):
+    code = _active_code(token)
+    if code is None:
+        if _limited(request, increment=True):
+            return _throttled(request)
+        return _unknown(request)
+    if not code_sessions.pin_ok(request.session, code):
+        return _pin(request, code)
+    code_user = code_sessions.code_user_from_session(request.session, code)
+    if code_user is None:
+        return _identify(request, code)
+
+    tickets = selectors.tickets_for_code_user(code_user).select_related("feedback")
+    active = tickets.exclude(status__in=FINAL_STATES).order_by(
+        Case(*[When(status=s, then=Value(i)) for i, s in enumerate(PROGRESS_ORDER)], output_field=IntegerField()),
+        "-updated_at",
+    )
+    query = (request.GET.get("q") or "").strip()[:100]
+    archive = tickets.filter(status__in=FINAL_STATES).order_by("-updated_at")
+    if query:
+        archive = archive.filter(Q(title__icontains=query) | Q(description__icontains=query) | Q(number__icontains=query))
+    return render(request, "portal/code.html", {
+        "code": code, "code_user": code_user, "active": active, "archive": archive[:50], "query": query,
+    })
+
+
+def _pin(request, code):
+    form = PinForm(request.POST or None)
+    if request.method == "POST" and "pin" in request.POST:
+        if _limited(request, increment=True):
+            return _throttled(request)
+        if form.is_valid() and code.check_pin(form.cleaned_data["pin"]):
+            code_sessions.pin_passed(request.session, code)
+            return redirect(request.get_full_path())
+        if form.is_valid():
+            form.add_error("pin", _("This PIN is not right."))
+        return render(request, "portal/pin.html", {"code": code, "form": form}, status=403)
+    return render(request, "portal/pin.html", {"code": code, "form": PinForm()})
+
+
+def _identify(request, code):
+    form = IdentityForm(request.POST or None, initial={"preferred_language": translation.get_language() or "de"})
+    status = 200
+    if request.method == "POST" and "display_name" in request.POST:
+        if form.is_valid():
+            try:
+                code_user = services.code_user_create(code, **form.cleaned_data)
+            except DomainError as error:
+                add_domain_errors(form, error)
+                status = error.status_code
+            else:
+                code_sessions.sign_in_code_user(request.session, code_user)
+                target = request.POST.get("next") or code.get_absolute_url()
+                if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                    target = code.get_absolute_url()
+                response = redirect(target)
+                response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code_user.preferred_language, samesite="Lax")
+                return response
+        else:
+            status = 400
+    return render(request, "portal/identify.html", {"code": code, "form": form, "next": request.GET.get("next", "")}, status=status)
+
+
+def _signed_in(request, token):
+    """(code, code user) for a page that needs both; None when the visitor must (re)enter."""
+    code = _active_code(token)
+    if code is None or not code_sessions.pin_ok(request.session, code):
+        return None
+    code_user = code_sessions.code_user_from_session(request.session, code)
+    return (code, code_user) if code_user is not None else None
+
+
+# --- creating a ticket ----------------------------------------------------------------------------
+
+
+def new_ticket(request, token):
+    signed_in = _signed_in(request, token)
+    if signed_in is None:
+        return redirect(f"/c/{token}/") if _active_code(token) else _unknown(request)
+    code, code_user = signed_in
+    template = code.template
+    form = PortalTicketForm(request.POST or None, request.FILES or None, initial={
+        "title": template.default_title, "description": template.default_description,
+    })
+    fields = CustomFieldsForm(template, request.POST or None, prefix="field")
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                ticket = services.ticket_create(
+                    code_user, template=template, title=form.cleaned_data["title"],
+                    description=form.cleaned_data["description"], custom_values=_non_empty(fields.values()),
+                )
+                ticket = services.ticket_submit(code_user, ticket)
+                if form.cleaned_data["photos"]:
+                    services.update_post(
+                        code_user, ticket, text=_("Photos for the report"), attachments=form.cleaned_data["photos"]
+                    )
+        except DomainError as error:
+            add_domain_errors(fields if _names_fields(error, fields) else form, error)
+            if error.errors.get("attachments"):
+                form.add_error("photos", error.message)
+            status = error.status_code
+            if error.code == "limit_exceeded":
+                messages.error(request, error.message)
+        else:
+            messages.success(request, _("Thank you! Your ticket %(number)s has been sent to the service desk.") % {"number": ticket.number})
+            return redirect(_ticket_url(code, ticket))
+    elif request.method == "POST":
+        status = 400
+    return render(request, "portal/new_ticket.html", {
+        "code": code, "code_user": code_user, "form": form, "fields": fields,
+    }, status=status)
+
+
+def _non_empty(values: dict) -> dict:
+    return {key: value for key, value in values.items() if value not in ("", None)}
+
+
+def _names_fields(error, fields_form) -> bool:
+    return any(key in fields_form.fields for key in (error.errors or {}))
+
+
+def _ticket_url(code, ticket) -> str:
+    return reverse("portal:ticket", args=[code.token, ticket.number])
+
+
+# --- the public ticket page ------------------------------------------------------------------------
+
+
+def _ticket_for(request, token, number):
+    """(code, code user, ticket) or Http404: guessed numbers, other codes' and internal tickets,
+    and visitors without a code session all get the same answer."""
+    signed_in = _signed_in(request, token)
+    if signed_in is None:
+        raise Http404
+    code, code_user = signed_in
+    ticket = selectors.access_ticket(code_user, number)
+    return code, code_user, ticket
+
+
+def ticket_page(request, token, number, *, status=200, update_form=None, feedback_form=None, problem_form=None):
+    try:
+        code, code_user, ticket = _ticket_for(request, token, number)
+    except Http404:
+        return _unknown(request)
+    from tickets import feedback as feedback_services
+
+    fields = [(f.label, ticket.custom_values.get(f.key)) for f in ticket.template.fields.all()]
+    context = {
+        "code": code, "code_user": code_user, "ticket": ticket, "fields": fields,
+        "steps": _public_steps(ticket),
+        "updates": selectors.public_updates(ticket),
+        "update_form": update_form or UpdateForm(),
+        "may_post": services.may_post_update(code_user, ticket, "public"),
+        "may_cancel": "cancel" in services.ticket_available_transitions(code_user, ticket),
+        "feedback_requested": feedback_services.feedback_requested(ticket),
+        "feedback": feedback_services.feedback_of(ticket),
+        "feedback_form": feedback_form or FeedbackForm(),
+        "problem_form": problem_form or ProblemForm(),
+        "personal_link": request.build_absolute_uri(
+            reverse("portal:link", args=[code_sessions.personal_link_token(code_user, ticket)])
+        ),
+        **panel_context(ticket),
+    }
+    return render(request, "portal/ticket.html", context, status=status)
+
+
+def _public_steps(ticket):
+    order = [*PROGRESS_ORDER[1:], Status.CANCELLED]  # code users never see drafts
+    current = PROGRESS_ORDER.index(ticket.status) if ticket.status in PROGRESS_ORDER else -1
+    return [
+        {"value": s, "label": s.label, "current": s == ticket.status,
+         "passed": s in PROGRESS_ORDER and PROGRESS_ORDER.index(s) < current}
+        for s in order
+    ]
+
+
+def _act(request, token, number, action, success, *, form_name=None, form=None):
+    try:
+        code, code_user, ticket = _ticket_for(request, token, number)
+    except Http404:
+        return _unknown(request)
+    try:
+        action(code_user, ticket)
+    except DomainError as error:
+        if form is not None and error.errors:
+            add_domain_errors(form, error)  # next to the field
+        else:
+            messages.error(request, error.message)
+        return ticket_page(request, token, number, status=error.status_code, **({form_name: form} if form_name else {}))
+    messages.success(request, success)
+    return redirect(_ticket_url(code, ticket))
+
+
+@require_POST
+def post_update(request, token, number):
+    form = UpdateForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return ticket_page(request, token, number, status=400, update_form=form)
+    return _act(
+        request, token, number,
+        lambda cu, t: services.update_post(cu, t, text=form.cleaned_data["text"], attachments=form.cleaned_data["attachments"]),
+        _("Thank you, your update has been added."), form_name="update_form", form=form,
+    )
+
+
+@require_POST
+def cancel(request, token, number):
+    return _act(request, token, number, lambda cu, t: services.ticket_cancel(cu, t), _("Your ticket has been cancelled."))
+
+
+@require_POST
+def give_feedback(request, token, number):
+    from tickets import feedback as feedback_services
+
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        return ticket_page(request, token, number, status=400, feedback_form=form)
+    return _act(
+        request, token, number,
+        lambda cu, t: feedback_services.feedback_submit(cu, t, stars=form.cleaned_data["stars"], text=form.cleaned_data["text"]),
+        _("Thank you for your feedback! The ticket is now closed."), form_name="feedback_form", form=form,
+    )
+
+
+@require_POST
+def problem_persists(request, token, number):
+    from tickets import feedback as feedback_services
+
+    form = ProblemForm(request.POST)
+    if not form.is_valid():
+        return ticket_page(request, token, number, status=400, problem_form=form)
+    return _act(
+        request, token, number,
+        lambda cu, t: feedback_services.feedback_problem_persists(cu, t, text=form.cleaned_data["text"]),
+        _("Thank you. We are working on it again."), form_name="problem_form", form=form,
+    )
+
+
+def personal_link(request, signed):
+    """A bookmarked personal link: signs the code user in on this device and opens their ticket."""
+    found = code_sessions.resolve_personal_link(signed)
+    if found is None:
+        return _unknown(request)
+    code_user, ticket = found
+    code_sessions.sign_in_code_user(request.session, code_user)
+    response = redirect(_ticket_url(code_user.access_code, ticket))
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code_user.preferred_language, samesite="Lax")
+    return response
