@@ -201,6 +201,9 @@ SERVE_STATIC = env.bool("SERVE_STATIC", default=DEBUG)
 
 # --- E-mail ------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG.get("EMAIL_FILE_PATH") and not EMAIL_CONFIG["EMAIL_FILE_PATH"].startswith("/"):
+    # django-environ drops the leading slash of filemail:///var/mail: the path is absolute.
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = "/" + EMAIL_CONFIG["EMAIL_FILE_PATH"]
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Leitstand <leitstand@localhost>")
 

@@ -118,3 +118,14 @@ def test_secret_key_file_is_git_ignored():
         ["git", "check-ignore", "-q", "var/secret_key"], cwd=BASE_DIR, capture_output=True, timeout=30
     )
     assert result.returncode == 0
+
+
+def test_file_e_mail_backend_takes_an_absolute_path(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "SECRET_KEY", "LEITSTAND_"))}
+    env["EMAIL_URL"] = f"filemail://{tmp_path}"
+    result = subprocess.run(
+        [sys.executable, "-c", "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); "
+         "django.setup(); from django.conf import settings; print(settings.EMAIL_FILE_PATH)"],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.stdout.strip() == str(tmp_path), result.stderr

@@ -1,8 +1,16 @@
-"""A customer with an access code and a staff member, each in their own browser."""
+"""The whole journey: a customer with an access code and a staff member, each in their own
+browser, against a real server; status e-mails go through Celery (a real worker against Redis
+when REDIS_URL is set, in-process otherwise) into a file outbox."""
 
+import email
+import os
+from pathlib import Path
+
+import pytest
 from playwright.sync_api import expect
 
-from fleet.roles import Role
+from tests.servers import AsgiServer, CeleryWorker, database_url_for_subprocess, wait_for
+
 from tests.factories import PASSWORD, AccessCodeFactory, TemplateFieldFactory, TicketTemplateFactory, UserFactory
 from tickets.choices import FieldType
 from tickets.models import Ticket
@@ -18,18 +26,49 @@ def _staff(browser, server, user, path):
     return context, page
 
 
-def test_code_user_reports_chats_and_rates(browser, asgi_server, screenshot):
+@pytest.fixture
+def journey_server(transactional_db, tmp_path):
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    env = {"EMAIL_URL": f"filemail://{outbox}"}
+    worker = None
+    if os.environ.get("REDIS_URL", "").strip():
+        worker = CeleryWorker(database_url=database_url_for_subprocess(), extra_env=env)
+        worker.start()
+    server = AsgiServer(database_url=database_url_for_subprocess(), extra_env=env)
+    server.start()
+    server.outbox = outbox
+    try:
+        yield server
+    finally:
+        server.stop()
+        if worker:
+            worker.stop()
+
+
+def _subjects(outbox: Path, to: str) -> list[str]:
+    subjects = []
+    for path in sorted(outbox.glob("*.log")):
+        for raw in path.read_text().split("-" * 79):
+            if raw.strip():
+                message = email.message_from_string(raw.strip())
+                if message["To"] == to:
+                    subjects.append(str(email.header.make_header(email.header.decode_header(message["Subject"]))))
+    return subjects
+
+
+def test_code_user_reports_chats_and_rates(browser, journey_server, screenshot):
+    asgi_server = journey_server
     template = TicketTemplateFactory(name="Störung", asks_feedback=True)
     TemplateFieldFactory(template=template, key="area", label="Bereich", field_type=FieldType.CHOICE, choices=["Halle A", "Halle B"])
     code = AccessCodeFactory(template=template, label="Presse 7", location="Halle A")
-    mia = UserFactory(role=Role.MODERATOR, first_name="Mia", last_name="Schneider")
+    mia = UserFactory(first_name="Mia", last_name="Schneider")  # a Mitarbeiter: she gets the offer
 
     customer_context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
     customer = customer_context.new_page()
     customer.goto(f"{asgi_server.url}/c/")
     screenshot("portal-start", of=customer)
-    customer.get_by_label("Code").fill(code.entry_code_display.lower())
-    customer.get_by_role("button", name="Weiter").click()
+    customer.goto(f"{asgi_server.url}{code.get_absolute_url()}")  # what the QR code opens
     customer.get_by_label("Ihr Name").fill("Petra Huber")
     customer.get_by_label("E-Mail (optional)").fill("petra@example.org")
     customer.get_by_role("button", name="Weiter").click()
@@ -46,7 +85,9 @@ def test_code_user_reports_chats_and_rates(browser, asgi_server, screenshot):
     ticket = Ticket.objects.get(title="Presse quietscht laut")
     expect(customer.locator('#status-bar [aria-current="step"]')).to_have_text("Offen")
 
-    staff_context, staff = _staff(browser, asgi_server, mia, ticket.get_absolute_url())
+    staff_context, staff = _staff(browser, asgi_server, mia, "/offers/")
+    staff.get_by_role("button", name=f"Annehmen: {ticket.number}").click()  # the offer, accepted
+    expect(customer.locator('#status-bar [aria-current="step"]')).to_have_text("Zugewiesen")
     expect(staff.locator("#messenger .presence")).to_contain_text("Petra Huber")
     expect(customer.locator("#messenger .presence")).to_contain_text("Mia Schneider")
 
@@ -59,14 +100,14 @@ def test_code_user_reports_chats_and_rates(browser, asgi_server, screenshot):
     expect(staff.locator("#messenger .message.is-mine").last).to_contain_text("gesehen")  # the customer read it
 
     # Staff work the ticket; the customer's page follows without a reload.
-    staff.goto(f"{asgi_server.url}/tickets/{ticket.number}/fleet/")
-    staff.get_by_role("button", name="Zuweisen: Mia Schneider").click()
-    expect(customer.locator('#status-bar [aria-current="step"]')).to_have_text("Zugewiesen")
     for target in ("In Bearbeitung", "Fertig"):
         staff.get_by_role("link", name="BEARBEITEN").click()
         staff.locator("label.status-step", has_text=target).click()
         staff.get_by_role("button", name="SPEICHERN").click()
         expect(customer.locator('#status-bar [aria-current="step"]')).to_have_text(target)
+    # …and by e-mail, one per status change, in her language.
+    expected = [f"[Leitstand] Ihr Ticket {ticket.number} ist jetzt „{status}“" for status in ("Offen", "Zugewiesen", "In Bearbeitung", "Fertig")]
+    wait_for(lambda: set(expected) <= set(_subjects(asgi_server.outbox, "petra@example.org")), message="the status e-mails")
     expect(customer.locator("#messenger .message-system").last).to_contain_text("Bitte bewerten Sie")
     customer.reload()
     expect(customer.get_by_role("heading", name="Die Arbeit ist erledigt. Wie zufrieden sind Sie?")).to_be_visible()
@@ -77,7 +118,11 @@ def test_code_user_reports_chats_and_rates(browser, asgi_server, screenshot):
     customer.get_by_role("button", name="Bewertung senden").click()
     expect(customer.get_by_role("status")).to_contain_text("Vielen Dank für Ihre Bewertung")
     expect(customer.locator('#status-bar [aria-current="step"]')).to_have_text("Geschlossen")
-    expect(customer.locator("#messenger .read-only")).to_be_visible()  # no more messages after close
+    # Closed: no more updates, no more messages.
+    expect(customer.get_by_text("Dieses Ticket ist abgeschlossen: Es können keine Einträge mehr hinzugefügt werden.")).to_be_visible()
+    expect(customer.get_by_role("button", name="Zum Log hinzufügen")).to_have_count(0)
+    expect(customer.locator("#messenger .read-only")).to_be_visible()
+    expect(customer.locator("#messenger .composer")).to_be_hidden()
     screenshot("portal-ticket-closed", of=customer)
     ticket.refresh_from_db()
     assert ticket.status == "closed" and ticket.feedback.stars == 5

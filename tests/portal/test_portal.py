@@ -152,6 +152,36 @@ def test_flood_limit_per_code_user(client, code, settings):
     assert Ticket.objects.count() == 2
 
 
+def test_flood_limit_per_code_across_code_users(code, settings):
+    settings.PORTAL_MAX_TICKETS_PER_CODE = 2
+    url = reverse("portal:new-ticket", args=[code.token])
+    for name in ("Anna", "Ben"):
+        visitor = Client()
+        enter(visitor, code, name=name)
+        assert visitor.post(url, {"title": f"Meldung von {name}", "field-area": "Halle A"}).status_code == 302
+    third = Client()
+    enter(third, code, name="Carla")
+    response = third.post(url, {"title": "Meldung von Carla", "field-area": "Halle A"})
+    assert response.status_code == 429
+    assert "Über diesen Code wurden zuletzt sehr viele Tickets" in response.content.decode()
+    assert Ticket.objects.count() == 2
+
+
+def test_a_rejected_photo_creates_no_ticket(client, code, settings):
+    settings.ATTACHMENT_MAX_BYTES = 1024
+    enter(client, code)
+    url = reverse("portal:new-ticket", args=[code.token])
+    too_big = SimpleUploadedFile("gross.png", PNG + b"0" * 2048)
+    script = SimpleUploadedFile("bild.png", b"#!/bin/sh\nrm -rf /\n")
+    for upload, message in ((too_big, "„gross.png“ ist zu groß"), (script, "„bild.png“ hat keinen zulässigen Dateityp")):
+        response = client.post(url, {"title": "Mit Foto", "description": "Siehe Bild", "field-area": "Halle A", "photos": [upload]})
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert "Siehe Bild" in html  # the input is kept
+        assert message in html
+    assert not Ticket.objects.exists()
+
+
 def test_the_public_ticket_page_shows_only_what_code_users_may_see(client, code):
     staff = UserFactory(first_name="Mia", last_name="Schneider")
     ticket = make_ticket(Status.IN_PROGRESS, access_code=code, assignees=[staff], title="Pumpe leckt")
