@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 
 def is_code_user(actor) -> bool:
     return getattr(actor, "is_code_user", False)
@@ -23,3 +25,12 @@ def actor_summary(actor) -> dict:
     if is_code_user(actor):
         return {"kind": "code_user", "id": actor.pk, "name": actor.display_name}
     return {"kind": "staff", "id": actor.pk, "name": actor.display_name}
+
+
+def display_name_of(user, code_user) -> str:
+    """The name a row shows for its actor: the staff member, else the code user, else the system."""
+    if user is not None:
+        return user.display_name
+    if code_user is not None:
+        return code_user.display_name
+    return _("System")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from common.actors import display_name_of
 from common.models import TimeStampedModel
 from tickets import lifecycle
 from tickets.choices import (
@@ -409,11 +410,7 @@ class TicketUpdate(AppendOnlyModel):
 
     @property
     def author_name(self) -> str:
-        if self.author_id:
-            return self.author.display_name
-        if self.author_code_user_id:
-            return self.author_code_user.display_name
-        return str(_("System"))
+        return display_name_of(self.author, self.author_code_user)
 
 
 def attachment_path(instance, filename):
@@ -463,11 +460,7 @@ class TicketHistory(AppendOnlyModel):
 
     @property
     def actor_name(self) -> str:
-        if self.actor_id:
-            return self.actor.display_name
-        if self.actor_code_user_id:
-            return self.actor_code_user.display_name
-        return str(_("System"))
+        return display_name_of(self.actor, self.actor_code_user)
 
     # How the history tab names fields and values (stored values stay machine-readable).
     _FIELD_LABELS = {
