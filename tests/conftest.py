@@ -27,8 +27,14 @@ def demo_staff(db):
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files of in-process tests land in the test's own folder, not in var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _celery_in_process():
-    """Tasks run in the test process (a worker against Redis is tested in tests/integration)."""
+    """Tasks run in the test process (the portal journey test runs a real worker against Redis)."""
     from config.celery import app
 
     previous = app.conf.task_always_eager

@@ -1,10 +1,20 @@
+import io
+
 import factory
+import segno
 from django.contrib.auth.models import Group
 
 from fleet.models import User
 from fleet.roles import Role
 
 PASSWORD = "correct-horse-battery"
+
+
+def png_bytes(text: str = "Leitstand") -> bytes:
+    """A real, decodable PNG image (segno draws a QR code)."""
+    buffer = io.BytesIO()
+    segno.make(text).save(buffer, kind="png", scale=4)
+    return buffer.getvalue()
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -27,3 +27,12 @@ def test_compose_file_has_the_services_and_shares_configuration():
     assert services["web"]["deploy"]["replicas"] >= 2
     assert "ports" not in services["web"]
     assert services["proxy"]["ports"]
+
+
+def test_the_proxy_serves_no_uploaded_files():
+    """Attachments go through the app's permission check, never straight from the media volume."""
+    compose = yaml.safe_load(COMPOSE.read_text())
+    proxy_volumes = " ".join(compose["services"]["proxy"].get("volumes", []))
+    assert "media" not in proxy_volumes
+    nginx = (COMPOSE.parent / "deploy" / "nginx.conf").read_text()
+    assert "alias /srv/media" not in nginx

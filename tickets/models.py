@@ -433,6 +433,10 @@ class Attachment(AppendOnlyModel):
     def __str__(self) -> str:
         return self.original_name
 
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
 
 class TicketHistory(AppendOnlyModel):
     """Who changed what and when; nobody can edit it."""

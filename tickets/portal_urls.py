@@ -14,6 +14,7 @@ urlpatterns = [
     re_path(rf"^c/{TOKEN}/new/$", portal.new_ticket, name="new-ticket"),
     re_path(rf"^c/{TOKEN}/tickets/{NUMBER}/$", portal.ticket_page, name="ticket"),
     re_path(rf"^c/{TOKEN}/tickets/{NUMBER}/updates/$", portal.post_update, name="post-update"),
+    re_path(rf"^c/{TOKEN}/tickets/{NUMBER}/attachments/(?P<pk>[0-9]{{1,12}})/$", portal.attachment, name="attachment"),
     re_path(rf"^c/{TOKEN}/tickets/{NUMBER}/cancel/$", portal.cancel, name="cancel"),
     re_path(rf"^c/{TOKEN}/tickets/{NUMBER}/feedback/$", portal.give_feedback, name="feedback"),
     re_path(rf"^c/{TOKEN}/tickets/{NUMBER}/problem/$", portal.problem_persists, name="problem"),

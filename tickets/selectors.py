@@ -13,7 +13,7 @@ from django.http import Http404
 from common.actors import is_code_user
 from tickets import lifecycle
 from tickets.choices import Status, UpdateKind, Visibility
-from tickets.models import AccessCode, Ticket, TicketHistory, TicketUpdate
+from tickets.models import AccessCode, Attachment, Ticket, TicketHistory, TicketUpdate
 
 
 def _base() -> QuerySet[Ticket]:
@@ -64,6 +64,15 @@ def updates_for(actor, ticket: Ticket) -> QuerySet[TicketUpdate]:
     if is_code_user(actor):
         return queryset.filter(kind=UpdateKind.PUBLIC)
     return queryset
+
+
+def attachment_for(actor, ticket: Ticket, pk: int) -> Attachment:
+    """An attachment of an update the actor may read on this ticket, or Http404: code users get
+    those of public updates only, and nobody learns whether another attachment exists."""
+    try:
+        return Attachment.objects.select_related("update").get(pk=pk, update__in=updates_for(actor, ticket))
+    except Attachment.DoesNotExist:
+        raise Http404("No such attachment") from None
 
 
 def public_updates(ticket: Ticket) -> QuerySet[TicketUpdate]:

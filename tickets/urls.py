@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from tickets.views import archive, codes, detail, list as list_views, wizard
+from tickets.views import archive, attachments, codes, detail, list as list_views, wizard
 
 app_name = "tickets"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     re_path(rf"^tickets/{NUMBER}/status/$", detail.change_status, name="change-status"),
     re_path(rf"^tickets/{NUMBER}/status-bar/$", detail.status_bar, name="status-bar"),
     re_path(rf"^tickets/{NUMBER}/updates/new/$", detail.post_update, name="post-update"),
+    re_path(rf"^tickets/{NUMBER}/attachments/(?P<pk>[0-9]{{1,12}})/$", attachments.staff_attachment, name="attachment"),
     re_path(rf"^tickets/{NUMBER}/wizard/(?P<step>general|fields|access|summary)/$", wizard.step, name="wizard"),
     re_path(r"^codes/(?P<pk>[0-9]+)/qr\.(?P<fmt>svg|png)$", codes.access_code_qr, name="access-code-qr"),
 ]

@@ -302,3 +302,27 @@ def test_no_email_without_an_address(client, code, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         services.ticket_cancel(UserFactory(role=Role.MODERATOR), ticket)
     assert mail.outbox == []
+
+
+def test_code_users_open_the_photos_of_the_service_log_only(client, code):
+    staff = UserFactory()
+    ticket = make_ticket(Status.IN_PROGRESS, access_code=code, assignees=[staff])
+    public = services.update_post(staff, ticket, text="Foto vom Teil", attachments=[SimpleUploadedFile("teil.png", PNG)])
+    internal = services.update_post(staff, ticket, text="Rechnung", internal=True,
+                                    attachments=[SimpleUploadedFile("rechnung.pdf", b"%PDF-1.4\n")])
+    foreign_ticket = make_ticket(Status.IN_PROGRESS, access_code=AccessCodeFactory(template=code.template), assignees=[staff])
+    foreign = services.update_post(staff, foreign_ticket, text="Fremd", attachments=[SimpleUploadedFile("fremd.png", PNG)])
+    photo, invoice, foreign_photo = (u.attachments.get() for u in (public, internal, foreign))
+
+    def url(attachment, number=ticket.number):
+        return reverse("portal:attachment", args=[code.token, number, attachment.pk])
+
+    assert Client().get(url(photo)).status_code == 404  # no code session on this device
+    enter(client, code)
+    page = client.get(reverse("portal:ticket", args=[code.token, ticket.number])).content.decode()
+    assert f'href="{url(photo)}"' in page and "rechnung.pdf" not in page
+    response = client.get(url(photo))
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PNG
+    for attempt in (url(invoice), url(foreign_photo), url(foreign_photo, foreign_ticket.number)):
+        response = client.get(attempt)  # an internal update's file, another code's, guessed ids
+        assert response.status_code == 404 and "Das haben wir nicht gefunden" in response.content.decode()

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from common.errors import DomainError
@@ -37,6 +37,7 @@ from tickets.forms import (
     add_domain_errors,
 )
 from tickets.models import AccessCode, normalize_entry_code
+from tickets.views.attachments import attachment_response
 
 RATE_GROUP = "portal.code-entry"
 
@@ -220,6 +221,16 @@ def _ticket_for(request, token, number):
     code, code_user = signed_in
     ticket = selectors.access_ticket(code_user, number)
     return code, code_user, ticket
+
+
+@require_GET
+def attachment(request, token, number, pk):
+    """A photo or file of the service log (public updates only)."""
+    try:
+        _code, code_user, ticket = _ticket_for(request, token, number)
+        return attachment_response(selectors.attachment_for(code_user, ticket, pk))
+    except Http404:
+        return _unknown(request)
 
 
 def ticket_page(request, token, number, *, status=200, update_form=None, feedback_form=None, problem_form=None):
