@@ -326,3 +326,46 @@ def test_code_users_open_the_photos_of_the_service_log_only(client, code):
     for attempt in (url(invoice), url(foreign_photo), url(foreign_photo, foreign_ticket.number)):
         response = client.get(attempt)  # an internal update's file, another code's, guessed ids
         assert response.status_code == 404 and "Das haben wir nicht gefunden" in response.content.decode()
+
+
+def test_a_status_change_goes_through_when_the_mail_server_is_down(client, code, settings, django_capture_on_commit_callbacks, caplog):
+    import socket
+
+    with socket.socket() as probe:  # a port on this machine that nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port, 2
+    enter(client, code, email="petra@example.org")
+    client.post(reverse("portal:new-ticket", args=[code.token]), {"title": "Ohne Mailserver", "field-area": "Halle A"})
+    ticket = Ticket.objects.get(title="Ohne Mailserver")
+    moderator = UserFactory(role=Role.MODERATOR)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_cancel(moderator, ticket)
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.CANCELLED  # the change stands…
+    failures = [r for r in caplog.records if r.levelname == "ERROR" and "email_code_user_on_status_change" in r.getMessage()]
+    assert failures  # …and the failed e-mail (after commit) is logged for the operators
+    page = client.get(reverse("portal:ticket", args=[code.token, ticket.number])).content.decode()
+    assert "Abgebrochen" in page
+
+
+def test_the_code_pages_archive_shows_ratings_and_pages_through_old_tickets(client, code, monkeypatch):
+    from tickets.views import portal as portal_views
+
+    monkeypatch.setattr(portal_views, "ARCHIVE_PAGE_SIZE", 3)
+    from tickets import feedback
+
+    for i in range(4):
+        make_ticket(Status.CANCELLED, access_code=code, title=f"Alt {i}")
+    rated = make_ticket(Status.DONE, access_code=code, assignees=[UserFactory()], title="Bewertet")
+    petra = enter(client, code)
+    feedback.feedback_submit(petra, rated, stars=4, text="Sehr ordentlich")  # closed last: first in the archive
+
+    first = client.get(code.get_absolute_url()).content.decode()
+    assert 'aria-label="4 Sterne"' in first and "„Sehr ordentlich“" in first
+    assert first.count('class="ticket-number"') == 3 and 'rel="next"' in first
+    second = client.get(code.get_absolute_url(), {"page": 2}).content.decode()
+    assert second.count('class="ticket-number"') == 2 and "Bewertet" not in second
+    searched = client.get(code.get_absolute_url(), {"q": "Alt", "page": "x"}).content.decode()
+    assert "Bewertet" not in searched and searched.count('class="ticket-number"') == 3
+    assert '?q=Alt&amp;page=2' in searched  # the search stays on the next page

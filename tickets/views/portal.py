@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404
@@ -40,6 +41,7 @@ from tickets.models import AccessCode, normalize_entry_code
 from tickets.views.attachments import attachment_response
 
 RATE_GROUP = "portal.code-entry"
+ARCHIVE_PAGE_SIZE = 20
 
 
 def _limited(request, *, increment: bool) -> bool:
@@ -103,8 +105,12 @@ def code_page(request, token):
     archive = tickets.filter(status__in=FINAL_STATES).order_by("-updated_at")
     if query:
         archive = archive.filter(Q(title__icontains=query) | Q(description__icontains=query) | Q(number__icontains=query))
+    paginator = Paginator(archive, ARCHIVE_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))  # bad → first page, too far → last page
     return render(request, "portal/code.html", {
-        "code": code, "code_user": code_user, "active": active, "archive": archive[:50], "query": query,
+        "code": code, "code_user": code_user, "active": active, "query": query,
+        "archive": page.object_list, "page_obj": page, "paginator": paginator,
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
     })
 
 
