@@ -45,6 +45,12 @@
       this.t = JSON.parse(document.getElementById(root.dataset.i18nId).textContent);
       this.path = root.dataset.wsPath;
       this.list = root.querySelector(".messages");
+      // Follow the newest message while the reader is at the bottom; leave them where they are
+      // once they scroll up to read older ones.
+      this.stuck = true;
+      this.list.addEventListener("scroll", () => {
+        this.stuck = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
+      });
       this.stateLine = root.querySelector(".connection-state");
       this.presenceLine = root.querySelector(".presence");
       this.typingLine = root.querySelector(".typing");
@@ -226,6 +232,8 @@
         default:
           break;
       }
+      // Any frame may change the list's height (messages, receipts, the composer going away).
+      if (this.stuck) this.list.scrollTop = this.list.scrollHeight;
     }
 
     onError(frame) {
@@ -291,14 +299,14 @@
     }
 
     insert(node, id, older) {
-      const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
       if (id === null) {
         this.list.append(node);
       } else {
         const after = [...this.list.children].find((child) => child.dataset.id && Number(child.dataset.id) > id);
         this.list.insertBefore(node, after || [...this.list.children].find((child) => !child.dataset.id) || null);
       }
-      if (!older && (atBottom || node.classList.contains("is-mine"))) this.list.scrollTop = this.list.scrollHeight;
+      if (!older && node.classList.contains("is-mine")) this.stuck = true;  // what I send, I see
+      if (!older && this.stuck) this.list.scrollTop = this.list.scrollHeight;
       this.root.querySelector(".messages-empty").hidden = this.list.children.length > 0;
     }
 

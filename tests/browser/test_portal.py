@@ -123,6 +123,10 @@ def test_code_user_reports_chats_and_rates(browser, journey_server, screenshot):
     expect(customer.get_by_role("button", name="Zum Log hinzufügen")).to_have_count(0)
     expect(customer.locator("#messenger .read-only")).to_be_visible()
     expect(customer.locator("#messenger .composer")).to_be_hidden()
+    expect(customer.locator("#messenger .message-system").last).to_contain_text("Geschlossen")
+    customer.wait_for_function(  # the newest message stays in view although the composer went away
+        "() => { const l = document.querySelector('#messenger .messages');"
+        " return l.scrollHeight - l.scrollTop - l.clientHeight < 2; }", timeout=5000)
     screenshot("portal-ticket-closed", of=customer)
     ticket.refresh_from_db()
     assert ticket.status == "closed" and ticket.feedback.stars == 5
