@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from common import events
 from fleet.roles import Role
 from tests.factories import AccessCodeFactory, CodeUserFactory, UserFactory, make_ticket
 from tickets.choices import Status
@@ -62,3 +63,17 @@ def _english_messages():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def received():
+    """The events of the tickets and the fleet (the messenger's status notices are its own changes)."""
+    seen = []
+
+    def record(event):
+        if not event.name.startswith("messenger."):
+            seen.append(event)
+
+    events.subscribe("*", record)
+    yield seen
+    events.unsubscribe("*", record)

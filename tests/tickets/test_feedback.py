@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from common import events
 from common.errors import InvalidInput, PermissionDenied, WrongState
 from messenger.models import Message, MessageKind
 from messenger.services import serialize
@@ -26,19 +25,6 @@ from tickets.feedback import (
 from tickets.models import Feedback, Ticket, TicketHistory, TicketUpdate
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def received():
-    seen = []
-
-    def record(event):
-        if not event.name.startswith("messenger."):
-            seen.append(event)
-
-    events.subscribe("*", record)
-    yield seen
-    events.unsubscribe("*", record)
 
 
 @pytest.fixture

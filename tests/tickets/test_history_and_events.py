@@ -15,20 +15,6 @@ from tickets.models import TicketHistory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def received():
-    """The events of the tickets and the fleet (the messenger's status notices are its own changes)."""
-    seen = []
-
-    def record(event):
-        if not event.name.startswith("messenger."):
-            seen.append(event)
-
-    events.subscribe("*", record)
-    yield seen
-    events.unsubscribe("*", record)
-
-
 def test_a_transition_publishes_one_event_after_commit(cast, ticket_in, received, django_capture_on_commit_callbacks):
     ticket = ticket_in(Status.ASSIGNED)
     received.clear()
