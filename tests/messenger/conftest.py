@@ -10,6 +10,19 @@ from tickets.choices import Status
 from tickets.code_sessions import sign_in_code_user
 
 
+@pytest.fixture(autouse=True)
+def _a_channel_layer_per_test():
+    """Each test runs on its own event loop, and a layer object keeps loop-bound state (channels-redis
+    its receive lock, the in-memory layer its queues): a consumer left waiting when an earlier test's
+    loop closed breaks the next test ("bound to a different event loop", seen once in CI). A fresh
+    layer object per test (same backend, same configuration) avoids that."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends = {}
+    yield
+    channel_layers.backends = {}
+
+
 def session_cookie_for_staff(user) -> str:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
