@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from tests.factories import AccessCodeFactory, TemplateFieldFactory, TicketTemplateFactory, UserFactory, png_bytes
 from tickets.choices import FieldType
-from tickets.models import Ticket
+from tickets.models import CodeUser, Ticket
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
@@ -62,3 +62,9 @@ def test_customer_reports_from_a_phone_in_english(phone, asgi_server, screenshot
     expect(phone.locator("#messenger .message.is-mine")).to_contain_text("It started this morning.")
     screenshot("phone-ticket", of=phone)
     assert ticket.messages.get(author_code_user__display_name="Sam Smith").text == "It started this morning."
+
+    # She switches to German: the page, and her e-mails from now on.
+    phone.get_by_role("button", name="DE").click()
+    expect(phone.locator("html")).to_have_attribute("lang", "de")
+    expect(phone.locator('#status-bar [aria-current="step"]')).to_have_text("Offen")
+    assert CodeUser.objects.get(display_name="Sam Smith").preferred_language == "de"

@@ -369,3 +369,27 @@ def test_the_code_pages_archive_shows_ratings_and_pages_through_old_tickets(clie
     searched = client.get(code.get_absolute_url(), {"q": "Alt", "page": "x"}).content.decode()
     assert "Bewertet" not in searched and searched.count('class="ticket-number"') == 3
     assert '?q=Alt&amp;page=2' in searched  # the search stays on the next page
+
+
+def test_switching_the_language_on_the_page_switches_the_e_mails_too(client, code, django_capture_on_commit_callbacks):
+    petra = enter(client, code, email="petra@example.org", language="de")
+    client.post(reverse("portal:new-ticket", args=[code.token]), {"title": "Licht flackert", "field-area": "Halle A"})
+    ticket = Ticket.objects.get(title="Licht flackert")
+    ticket_url = reverse("portal:ticket", args=[code.token, ticket.number])
+    assert f'action="{reverse("portal:language")}"' in client.get(ticket_url).content.decode()  # the portal's own switcher
+
+    response = client.post(reverse("portal:language"), {"language": "en", "next": ticket_url})
+    assert response.status_code == 302
+    assert '<html lang="en">' in client.get(response["Location"]).content.decode()
+    petra.refresh_from_db()
+    assert petra.preferred_language == "en"
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_cancel(UserFactory(role=Role.MODERATOR), ticket)
+    (message,) = mail.outbox
+    assert "Cancelled" in message.subject
+
+    assert client.post(reverse("portal:language"), {"language": "xx"}).status_code == 302  # Django ignores it
+    petra.refresh_from_db()
+    assert petra.preferred_language == "en"
+    assert Client().post(reverse("portal:language"), {"language": "de"}).status_code == 302  # no identity: just the cookie

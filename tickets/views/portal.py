@@ -20,6 +20,7 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language as django_set_language
 from django_ratelimit.core import is_ratelimited
 
 from common.errors import DomainError
@@ -336,6 +337,17 @@ def problem_persists(request, token, number):
         lambda cu, t: feedback_services.feedback_problem_persists(cu, t, text=form.cleaned_data["text"]),
         _("Thank you. We are working on it again."), form_name="problem_form", form=form,
     )
+
+
+@require_POST
+def switch_language(request):
+    """The language switcher of the portal: Django's set_language, and the code user's e-mails and
+    notices follow the choice."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if language in dict(settings.LANGUAGES):
+        services.code_users_set_language(code_sessions.code_users_of_session(request.session), language)
+    return response
 
 
 def personal_link(request, signed):
