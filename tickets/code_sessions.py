@@ -28,10 +28,9 @@ def code_user_from_session(session, access_code: AccessCode | int | None) -> Cod
     )
 
 
-def code_users_of_session(session) -> list[CodeUser]:
-    """Every identity this session holds (one per access code)."""
-    pks = list((session.get(CODE_USERS_SESSION_KEY) or {}).values()) if session is not None else []
-    return list(CodeUser.objects.filter(pk__in=pks)) if pks else []
+def code_user_ids(session) -> list[int]:
+    """Every identity this session holds (one code user per access code)."""
+    return list((session.get(CODE_USERS_SESSION_KEY) or {}).values()) if session is not None else []
 
 
 def sign_in_code_user(session, code_user: CodeUser) -> None:

@@ -562,11 +562,11 @@ def access_code_set_pin(actor, code: AccessCode, pin: str | None) -> AccessCode:
     return code
 
 
-def code_users_set_language(code_users, language: str) -> int:
+def code_users_set_language(code_user_ids, language: str) -> int:
     """A code user switched the page's language: their e-mails and notices follow it."""
     if language not in dict(settings.LANGUAGES):
         raise InvalidInput(_("This language is not available."), errors={"language": ["invalid"]})
-    return CodeUser.objects.filter(pk__in=[c.pk for c in code_users]).update(preferred_language=language)
+    return CodeUser.objects.filter(pk__in=list(code_user_ids)).update(preferred_language=language)
 
 
 @transaction.atomic

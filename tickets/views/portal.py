@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 from django_ratelimit.core import is_ratelimited
 
-from common.errors import DomainError
+from common.errors import DomainError, InvalidInput
 from messenger.ui import panel_context
 from tickets import code_sessions, selectors, services
 from tickets.choices import FINAL_STATES, PROGRESS_ORDER, Status
@@ -344,9 +344,10 @@ def switch_language(request):
     """The language switcher of the portal: Django's set_language, and the code user's e-mails and
     notices follow the choice."""
     response = django_set_language(request)
-    language = request.POST.get("language", "")
-    if language in dict(settings.LANGUAGES):
-        services.code_users_set_language(code_sessions.code_users_of_session(request.session), language)
+    try:
+        services.code_users_set_language(code_sessions.code_user_ids(request.session), request.POST.get("language", ""))
+    except InvalidInput:
+        pass  # Django's set_language ignores an unknown language too; so do we
     return response
 
 
