@@ -36,53 +36,33 @@ def database_url_for_subprocess() -> str:
     raise NotImplementedError(connection.vendor)
 
 
-class AsgiServer:
-    """One daphne process on 127.0.0.1; stops within a bounded time."""
+class _Process:
+    """A Leitstand process started for a test: its environment, its log file, a bounded stop."""
 
-    def __init__(self, *, database_url: str, port: int | None = None, extra_env: dict | None = None):
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+    stop_timeout = 10.0
+
+    def __init__(self, *, database_url: str, log_name: str, extra_env: dict | None = None):
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DATABASE_URL": database_url,
-            "LEITSTAND_FAST_PASSWORD_HASHER": "true",
-            "SERVE_STATIC": "true",
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }
         self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        self.log_path = BASE_DIR / "var" / log_name
         self.process: subprocess.Popen | None = None
-        self.log_path = BASE_DIR / "var" / f"server-{self.port}.log"
 
-    def start(self, timeout: float = 30.0) -> None:
+    def _spawn(self, command: list[str]) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
-            cwd=BASE_DIR,
-            env=self.env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/health/", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"server did not answer within {timeout} s:\n{self.log()}")
+        self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=self.stop_timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
@@ -96,40 +76,42 @@ class AsgiServer:
             return ""
 
 
-class CeleryWorker:
+class AsgiServer(_Process):
+    """One daphne process on 127.0.0.1; stops within a bounded time."""
+
+    def __init__(self, *, database_url: str, port: int | None = None, extra_env: dict | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {"LEITSTAND_FAST_PASSWORD_HASHER": "true", "SERVE_STATIC": "true", **(extra_env or {})}
+        super().__init__(database_url=database_url, log_name=f"server-{self.port}.log", extra_env=env)
+
+    def start(self, timeout: float = 30.0) -> None:
+        self._spawn([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/health/", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server did not answer within {timeout} s:\n{self.log()}")
+
+
+class CeleryWorker(_Process):
     """A real Celery worker process (solo pool) for tests that need the broker round trip."""
 
+    stop_timeout = 15.0
+
     def __init__(self, *, database_url: str, extra_env: dict | None = None):
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": database_url,
-            "PYTHONUNBUFFERED": "1",
-            **(extra_env or {}),
-        }
-        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        self.log_path = BASE_DIR / "var" / "celery-worker.log"
-        self.process: subprocess.Popen | None = None
+        super().__init__(database_url=database_url, log_name="celery-worker.log", extra_env=extra_env)
 
     def start(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "INFO",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
-        )
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        if getattr(self, "_log", None):
-            self._log.close()
+        self._spawn([sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "INFO",
+                     "--without-gossip", "--without-mingle", "--without-heartbeat"])
 
 
 def wait_for(condition, *, timeout: float = 20.0, interval: float = 0.2, message: str = "condition"):
