@@ -5,17 +5,13 @@ from playwright.sync_api import expect
 
 from fleet.roles import Role
 from messenger.models import Message
-from tests.factories import AccessCodeFactory, PASSWORD, UserFactory, make_ticket
+from tests.browser.helpers import open_as_staff
+from tests.factories import AccessCodeFactory, UserFactory, make_ticket
 from tickets.choices import Status
 
 
 def _open(browser, server, user, ticket):
-    context = browser.new_context(locale="de-DE", viewport={"width": 1360, "height": 900})
-    page = context.new_page()
-    page.goto(f"{server.url}/login/?next={ticket.get_absolute_url()}")
-    page.get_by_label("Benutzername").fill(user.username)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    context, page = open_as_staff(browser, server, user, ticket.get_absolute_url())
     expect(page.locator("#messenger .connection-state")).to_be_hidden()
     return context, page
 

@@ -11,19 +11,10 @@ from playwright.sync_api import expect
 
 from tests.servers import AsgiServer, CeleryWorker, database_url_for_subprocess, wait_for
 
-from tests.factories import PASSWORD, AccessCodeFactory, TemplateFieldFactory, TicketTemplateFactory, UserFactory
+from tests.browser.helpers import open_as_staff
+from tests.factories import AccessCodeFactory, TemplateFieldFactory, TicketTemplateFactory, UserFactory
 from tickets.choices import FieldType
 from tickets.models import Ticket
-
-
-def _staff(browser, server, user, path):
-    context = browser.new_context(locale="de-DE", viewport={"width": 1360, "height": 900})
-    page = context.new_page()
-    page.goto(f"{server.url}/login/?next={path}")
-    page.get_by_label("Benutzername").fill(user.username)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    return context, page
 
 
 @pytest.fixture
@@ -85,7 +76,7 @@ def test_code_user_reports_chats_and_rates(browser, journey_server, screenshot):
     ticket = Ticket.objects.get(title="Presse quietscht laut")
     expect(customer.locator('#status-bar [aria-current="step"]')).to_have_text("Offen")
 
-    staff_context, staff = _staff(browser, asgi_server, mia, "/offers/")
+    staff_context, staff = open_as_staff(browser, asgi_server, mia, "/offers/")
     staff.get_by_role("button", name=f"Annehmen: {ticket.number}").click()  # the offer, accepted
     expect(customer.locator('#status-bar [aria-current="step"]')).to_have_text("Zugewiesen")
     expect(staff.locator("#messenger .presence")).to_contain_text("Petra Huber")

@@ -5,7 +5,8 @@ import re
 from playwright.sync_api import expect
 
 from fleet.roles import Role
-from tests.factories import PASSWORD, AccessCodeFactory, UserFactory, make_ticket
+from tests.browser.helpers import open_as_staff
+from tests.factories import AccessCodeFactory, UserFactory, make_ticket
 from tickets.choices import Status
 
 
@@ -68,12 +69,7 @@ def test_automatic_change_appears_without_reload(page, asgi_server, login, brows
     expect(page.locator("#messenger .connection-state")).to_be_hidden()
 
     # Elsewhere, a moderator assigns someone: Offen → Zugewiesen happens automatically.
-    other = browser.new_context(locale="de-DE")
-    moderator_page = other.new_page()
-    moderator_page.goto(f"{asgi_server.url}/login/?next=/tickets/{ticket.number}/fleet/")
-    moderator_page.get_by_label("Benutzername").fill(moderator.username)
-    moderator_page.get_by_label("Passwort").fill(PASSWORD)
-    moderator_page.get_by_role("button", name="Anmelden").click()
+    other, moderator_page = open_as_staff(browser, asgi_server, moderator, f"/tickets/{ticket.number}/fleet/")
     moderator_page.get_by_role("button", name="Zuweisen: Jonas Fischer").click()
     expect(moderator_page.get_by_role("status")).to_contain_text("Jonas Fischer ist jetzt zugewiesen.")
 

@@ -26,6 +26,7 @@ from django_ratelimit.core import is_ratelimited
 from common.errors import DomainError, InvalidInput
 from messenger.ui import panel_context
 from tickets import code_sessions, selectors, services
+from tickets import feedback as feedback_services
 from tickets.choices import FINAL_STATES, PROGRESS_ORDER, Status
 from tickets.forms import (
     CustomFieldsForm,
@@ -245,8 +246,6 @@ def ticket_page(request, token, number, *, status=200, update_form=None, feedbac
         code, code_user, ticket = _ticket_for(request, token, number)
     except Http404:
         return _unknown(request)
-    from tickets import feedback as feedback_services
-
     fields = [(f.label, ticket.custom_values.get(f.key)) for f in ticket.template.fields.all()]
     context = {
         "code": code, "code_user": code_user, "ticket": ticket, "fields": fields,
@@ -313,8 +312,6 @@ def cancel(request, token, number):
 
 @require_POST
 def give_feedback(request, token, number):
-    from tickets import feedback as feedback_services
-
     form = FeedbackForm(request.POST)
     if not form.is_valid():
         return ticket_page(request, token, number, status=400, feedback_form=form)
@@ -327,8 +324,6 @@ def give_feedback(request, token, number):
 
 @require_POST
 def problem_persists(request, token, number):
-    from tickets import feedback as feedback_services
-
     form = ProblemForm(request.POST)
     if not form.is_valid():
         return ticket_page(request, token, number, status=400, problem_form=form)
