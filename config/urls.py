@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("fleet.urls")),
     path("", include("tickets.urls")),
     path("", include("tickets.portal_urls")),
+    path("settings/", include("administration.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

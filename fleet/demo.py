@@ -29,7 +29,9 @@ def seed_staff() -> dict[str, User]:
                 "first_name": first_name,
                 "last_name": last_name,
                 "email": f"{username}@leitstand.example",
-                "is_staff": role == Role.ADMINISTRATOR,  # Django admin access for administrators
+                # The demo administrator is also a superuser: the Django admin stays for superusers.
+                "is_staff": role == Role.ADMINISTRATOR,
+                "is_superuser": role == Role.ADMINISTRATOR,
             },
         )
         if created:

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,16 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autofocus": True})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """The invitation's link: a new staff member chooses their password."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = _("New password")
+        self.fields["new_password2"].label = _("Repeat the new password")
+        self.fields["new_password1"].widget.attrs.update({"autocomplete": "new-password", "autofocus": True})
 
 
 class StaffChoiceForm(forms.Form):
@@ -30,3 +41,21 @@ class StaffChoiceForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = active_staff()
+
+
+class ProfileForm(forms.Form):
+    """A staff member's own settings: language and time zone (fleet.staff_services.profile_update)."""
+
+    preferred_language = forms.ChoiceField(label=_("Language"), help_text=_("Pages and e-mails use this language."))
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), required=False, help_text=_("Dates and times are shown in this time zone.")
+    )
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+
+        from common.timezones import time_zone_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["preferred_language"].choices = [(code, _(name)) for code, name in settings.LANGUAGES]
+        self.fields["time_zone"].choices = time_zone_choices()

@@ -18,6 +18,12 @@ class User(AbstractUser):
         choices=[("de", _("German")), ("en", _("English"))],
         default="de",
     )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("Dates and times are shown in this time zone; empty means the service desk's time zone."),
+    )
 
     class Meta:
         verbose_name = _("staff member")

@@ -30,6 +30,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tickets.*",
         "messenger.*",
         "videosessions.*",
+        "administration.*",
         "auth.view_group",
     ],
     # Steers the fleet: works on every ticket, assigns, forwards, releases, closes.
@@ -45,7 +46,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "tickets.view_tickethistory",
         "tickets.view_tickettemplate",
         "tickets.view_accesscode",
+        # New machines are daily field work: moderators label and switch access codes.
+        "tickets.add_accesscode",
+        "tickets.change_accesscode",
         "tickets.view_codeuser",
+        # The settings area (read-only templates and staff, access codes as above).
+        "administration.view_settings",
     ],
     # Works on the tickets they are assigned to (object permissions granted on assignment).
     Role.STAFF: [
@@ -62,7 +68,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-ROLE_APPS = {"fleet", "tickets", "messenger", "videosessions"}
+ROLE_APPS = {"fleet", "tickets", "messenger", "videosessions", "administration"}
 
 
 def permissions_for(role: str, permission_model, using: str = "default"):

@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, re_path
+from django.urls import path, re_path, reverse_lazy
 
 from fleet import views
-from fleet.forms import LoginForm
+from fleet.forms import LoginForm, SetPasswordForm
 
 app_name = "fleet"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("offers/<int:pk>/decline/", views.offer_decline, name="offer-decline"),
     path("offers/<int:pk>/withdraw/", views.offer_withdraw, name="offer-withdraw"),
     path("notifications/", views.notifications, name="notifications"),
+    path("profile/", views.profile, name="profile"),
     re_path(rf"^tickets/{NUMBER}/fleet/assign/$", views.assign, name="assign"),
     re_path(rf"^tickets/{NUMBER}/fleet/unassign/$", views.unassign, name="unassign"),
     re_path(rf"^tickets/{NUMBER}/fleet/offer/$", views.send_offer, name="send-offer"),
@@ -29,4 +30,19 @@ auth_urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The invitation's link (fleet.staff_services.set_password_url): choose your password.
+    path(
+        "password/set/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            form_class=SetPasswordForm,
+            template_name="registration/password_set_confirm.html",
+            success_url=reverse_lazy("password-set-done"),
+        ),
+        name="password-set",
+    ),
+    path(
+        "password/set/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="registration/password_set_done.html"),
+        name="password-set-done",
+    ),
 ]

@@ -160,3 +160,37 @@ def notifications(request):
         return redirect("fleet:notifications")
     items = list(selectors.notifications_for(request.user)[:100])
     return render(request, "fleet/notifications.html", {"notifications": items})
+
+
+@login_required
+def profile(request):
+    """A staff member's own settings: language and time zone (pages, messenger, e-mails)."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    from common.errors import DomainError as ProfileError
+    from fleet import staff_services
+    from fleet.forms import ProfileForm
+    from tickets.forms import add_domain_errors
+
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                user = staff_services.profile_update(user, **form.cleaned_data)
+            except ProfileError as error:
+                add_domain_errors(form, error)
+            else:
+                translation.activate(user.preferred_language)
+                messages.success(request, _("Your settings are saved."))
+                response = redirect("fleet:profile")
+                response.set_cookie(
+                    django_settings.LANGUAGE_COOKIE_NAME, user.preferred_language,
+                    max_age=django_settings.LANGUAGE_COOKIE_AGE, samesite="Lax",
+                    secure=django_settings.LANGUAGE_COOKIE_SECURE,
+                )
+                return response
+        return render(request, "fleet/profile.html", {"form": form}, status=400)
+    form = ProfileForm(initial={"preferred_language": user.preferred_language, "time_zone": user.time_zone})
+    return render(request, "fleet/profile.html", {"form": form})

@@ -1,7 +1,7 @@
 """The per-ticket WebSocket: the chat both ways, live ticket events, typing and presence.
 
 Frames are JSON objects with a ``type``. From the client:
-  {"type": "message.send", "text": "...", "client_id": "..."}   → {"type": "message.ack", "client_id", "id"}
+  {"type": "message.send", "text": "...", "client_id": "..."}   → {"type": "message.ack", "client_id", "id", "created_at"}
   {"type": "resume", "after_id": 123}                             → {"type": "message.batch", "messages": [...]}
   {"type": "history", "before_id": 123 | null, "limit": 50}       → {"type": "message.batch", "older": true, ...}
   {"type": "read", "up_to_id": 123}                                → everyone: {"type": "message.read", ...}
@@ -112,7 +112,10 @@ class TicketConsumer(AsyncWebsocketConsumer):
 
     async def _message_send(self, frame):
         message, created = await self._db(services.message_post, text=frame.get("text"), client_id=frame.get("client_id"))
-        await self._send({"type": "message.ack", "client_id": message.client_id or None, "id": message.pk, "duplicate": not created})
+        await self._send({
+            "type": "message.ack", "client_id": message.client_id or None, "id": message.pk,
+            "created_at": message.created_at.isoformat(), "duplicate": not created,
+        })
 
     async def _resume(self, frame):
         after_id = int(frame.get("after_id") or 0)

@@ -33,7 +33,7 @@ class TemplateFieldInline(admin.TabularInline):
 
 class TicketTemplateForm(forms.ModelForm):
     creation_steps = forms.MultipleChoiceField(
-        label=_("creation steps"),
+        label=_("Creation steps"),
         choices=CreationStep.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
@@ -76,13 +76,13 @@ class TicketTemplateAdmin(admin.ModelAdmin):
 
 class AccessCodeForm(forms.ModelForm):
     pin = forms.CharField(
-        label=_("new PIN"),
+        label=_("New PIN"),
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password", "inputmode": "numeric"}),
         help_text=_("4 to 12 digits. Leave empty to keep the current PIN."),
     )
-    remove_pin = forms.BooleanField(label=_("remove the PIN"), required=False)
+    remove_pin = forms.BooleanField(label=_("Remove the PIN"), required=False)
 
     class Meta:
         model = AccessCode

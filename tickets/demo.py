@@ -161,3 +161,96 @@ def seed_feedback() -> None:
         ticket, code_user, HistoryAction.FEEDBACK, field="feedback", new=stars_display(FEEDBACK_STARS),
         data={"feedback_id": feedback.pk, "stars": FEEDBACK_STARS, "text": FEEDBACK_TEXT},
     )
+
+
+# How long ago each demo ticket began (days) and at which local time; the rest of its story
+# (history, updates, messages, offers, seen markers, feedback) follows at realistic intervals.
+STARTED_DAYS_AGO = {
+    "Kühlmittelpumpe undicht": 0,
+    "Spindel macht Geräusche": 1,
+    "Förderband stoppt sporadisch": 2,
+    "Druckabfall am Kompressor": 3,
+    "Not-Aus-Taster defekt": 5,
+    "Interne Wartungsplanung Q1": 6,
+    "Ölwechsel fällig": 9,
+    "Doppelte Meldung Display": 12,
+    "Filter verstopft": 19,
+}
+# Minutes between one step of a ticket's story and the next (cycled).
+STEP_MINUTES = [4, 38, 95, 22, 180, 47, 310, 66, 125, 15]
+
+
+def spread_over_days(now=None) -> int:
+    """Give the freshly seeded demo tickets a past: their steps spread over the last weeks.
+
+    Seeding runs in a second, so every entry would carry the same minute. Demo only: rows are
+    moved with ``QuerySet.update`` (the append-only models refuse ``save``). Tickets seeded
+    earlier (older than an hour) are left alone, so running the seed again changes nothing.
+    Returns the number of tickets moved.
+    """
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from fleet.models import Assignment, Notification, SeenMarker, TicketOffer
+    from messenger.models import Message
+    from tickets.models import Attachment, Feedback, TicketHistory, TicketUpdate
+
+    now = now or timezone.now()
+    local = ZoneInfo(settings.TIME_ZONE)
+    fresh = Ticket.objects.filter(title__in=STARTED_DAYS_AGO, created_at__gte=now - timedelta(hours=1)).order_by("pk")
+    moved = 0
+    for ticket in fresh:
+        days = STARTED_DAYS_AGO[ticket.title]
+        day = (now - timedelta(days=days)).astimezone(local)
+        start = day.replace(hour=7, minute=50, second=0, microsecond=0)
+        if days == 0:
+            start = now - timedelta(hours=2)
+        # Every row of the ticket's story, in the order it happened. History entries and chat
+        # messages written by people are the steps; everything else (updates, system messages,
+        # offers, notifications …) belongs to the step it was written with.
+        rows = []
+        for model, field, is_step in (
+            (TicketHistory, "created_at", True), (SeenMarker, "first_seen_at", True),
+            (TicketUpdate, "created_at", False), (Message, "created_at", None),
+            (TicketOffer, "created_at", False), (Assignment, "created_at", False),
+            (Feedback, "created_at", False), (Notification, "created_at", False),
+        ):
+            values = model.objects.filter(ticket=ticket)
+            if model is Message:
+                for pk, when, kind in values.values_list("pk", field, "kind"):
+                    rows.append((when, model, pk, field, kind != "system"))
+                continue
+            for pk, when in values.values_list("pk", field):
+                rows.append((when, model, pk, field, is_step))
+        rows.sort(key=lambda row: (row[0], row[1].__name__, row[2]))
+        moments, when, steps = {}, start, 0
+        for original, _model, _pk, _field, is_step in rows:
+            if is_step:
+                if steps:
+                    when = when + timedelta(minutes=STEP_MINUTES[steps % len(STEP_MINUTES)])
+                steps += 1
+            moments[original] = min(when, now - timedelta(minutes=1))
+        # Answers to offers keep their distance from the offer (a decline two hours later stays that).
+        answers = {
+            pk: (created, answered)
+            for pk, created, answered in TicketOffer.objects.filter(ticket=ticket, answered_at__isnull=False)
+            .values_list("pk", "created_at", "answered_at")
+        }
+        for original, model, pk, field, _is_step in rows:
+            model.objects.filter(pk=pk).update(**{field: moments[original]})
+        for pk, (created, answered) in answers.items():
+            later = max(answered - created, timedelta(minutes=STEP_MINUTES[pk % len(STEP_MINUTES)]))
+            TicketOffer.objects.filter(pk=pk).update(answered_at=min(moments[created] + later, now))
+        for update_id, when in TicketUpdate.objects.filter(ticket=ticket).values_list("pk", "created_at"):
+            Attachment.objects.filter(update_id=update_id).update(created_at=when)
+        first = min(moments.values(), default=start)
+        last = max(moments.values(), default=start)
+        last_status = (
+            TicketHistory.objects.filter(ticket=ticket, field="status")
+            .order_by("-created_at").values_list("created_at", flat=True).first()
+        )
+        Ticket.objects.filter(pk=ticket.pk).update(created_at=first, updated_at=last, status_changed_at=last_status)
+        moved += 1
+    return moved

@@ -588,3 +588,53 @@ def code_user_create(
         raise InvalidInput(_("Please check your details."), errors=error.message_dict) from None
     code_user.save()
     return code_user
+
+
+# --- access codes: the settings pages ------------------------------------------------------------
+
+
+@transaction.atomic
+def access_code_update(
+    actor,
+    code: AccessCode,
+    *,
+    label: str,
+    template: TicketTemplate,
+    location: str = "",
+    serial_number: str = "",
+    is_active: bool | None = None,
+    pin=_UNSET,
+) -> AccessCode:
+    """Change what is printed beside a code and where it leads. ``pin``: a new PIN, ``None`` to
+    remove it, left out to keep it."""
+    _require_staff(actor, "tickets.change_accesscode")
+    code = AccessCode.objects.select_for_update().get(pk=code.pk)
+    code.label = _clean_text(label, field="label", label=_("Label"), max_length=120, required=True)
+    code.location = _clean_text(location, field="location", label=_("Location"), max_length=200, required=False)
+    code.serial_number = _clean_text(
+        serial_number, field="serial_number", label=_("Serial number"), max_length=100, required=False
+    )
+    if template is None:
+        raise InvalidInput(_("Please choose a template."), errors={"template": ["required"]})
+    if template.pk != code.template_id and not template.is_active:
+        raise InvalidInput(_("This template is no longer in use."), errors={"template": ["inactive"]})
+    code.template = template
+    if is_active is not None:
+        code.is_active = bool(is_active)
+    if pin is not _UNSET:
+        if pin:
+            validate_pin(pin)
+        code.set_pin(pin or None)
+    code.save()
+    return code
+
+
+@transaction.atomic
+def access_code_set_active(actor, code: AccessCode, active: bool) -> AccessCode:
+    """Switch a code on or off: an inactive code leads its visitors to the friendly "unknown code" page."""
+    _require_staff(actor, "tickets.change_accesscode")
+    code = AccessCode.objects.select_for_update().get(pk=code.pk)
+    if code.is_active != bool(active):
+        code.is_active = bool(active)
+        code.save(update_fields=["is_active", "updated_at"])
+    return code

@@ -22,6 +22,35 @@
     return node;
   }
 
+  /* Times as the page shows them: the pattern (Django's DATETIME_FORMAT, e.g. "d.m.Y H:i") and the
+   * time zone (the reader's setting) come from <body data-datetime-format data-time-zone>, so a
+   * message reads "02.12.2026 00:43" like every other time on the page, whatever the browser's zone. */
+  const TIME_PARTS = (function () {
+    const root = document.body;
+    try {
+      return new Intl.DateTimeFormat("en-GB", {
+        timeZone: root.dataset.timeZone || undefined, year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+      });
+    } catch (error) {
+      return new Intl.DateTimeFormat("en-GB", { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+    }
+  })();
+  const TIME_PATTERN = document.body.dataset.datetimeFormat || "d.m.Y H:i";
+
+  function formatTime(iso) {
+    const parts = {};
+    for (const part of TIME_PARTS.formatToParts(new Date(iso))) parts[part.type] = part.value;
+    const codes = { d: parts.day, m: parts.month, Y: parts.year, y: parts.year.slice(-2), H: parts.hour, i: parts.minute, s: parts.second };
+    let out = "";
+    for (let i = 0; i < TIME_PATTERN.length; i += 1) {
+      const ch = TIME_PATTERN[i];
+      if (ch === "\\" && i + 1 < TIME_PATTERN.length) { out += TIME_PATTERN[i + 1]; i += 1; continue; }
+      out += Object.prototype.hasOwnProperty.call(codes, ch) ? codes[ch] : ch;
+    }
+    return out;
+  }
+
   /* Text with line breaks kept (CSS pre-wrap) and http(s) links made clickable, safely. */
   function renderText(text) {
     const fragment = document.createDocumentFragment();
@@ -191,7 +220,7 @@
           this.pending.delete(frame.client_id);
           this.saveOutbox();
           if (item && item.node && !this.nodes.has(frame.id)) {
-            this.settle(item.node, frame.id);
+            this.settle(item.node, frame.id, frame.created_at);
           } else if (item && item.node) {
             item.node.remove();
           }
@@ -257,14 +286,19 @@
       if (waiting && waiting.node) {
         this.pending.delete(message.client_id);
         this.saveOutbox();
-        this.settle(waiting.node, message.id);
+        this.settle(waiting.node, message.id, message.created_at);
         return;
       }
       this.renderMessage(message, options);
     }
 
-    settle(node, id) {
+    settle(node, id, createdAt) {
       node.dataset.id = id;
+      if (createdAt) {
+        const time = node.querySelector("time");
+        time.dateTime = createdAt;
+        time.textContent = formatTime(createdAt);
+      }
       node.classList.remove("is-pending");
       node.querySelector(".message-state").textContent = "";
       this.nodes.set(id, node);
@@ -281,7 +315,7 @@
       const roleLabel = message.kind === "system" ? this.t.system : (message.author.role || (message.author.kind === "code_user" ? this.t.codeUser : this.t.staff));
       if (message.kind !== "system") meta.append(el("strong", "message-author", message.author.name));
       meta.append(el("span", "message-role", roleLabel));
-      const time = el("time", null, new Date(message.created_at).toLocaleString(document.documentElement.lang, { dateStyle: "short", timeStyle: "short" }));
+      const time = el("time", null, formatTime(message.created_at));
       time.dateTime = message.created_at;
       meta.append(time);
       const body = el("div", "message-text");

@@ -95,3 +95,41 @@ def test_dropped_connection_loses_and_doubles_nothing(browser, asgi_server, scre
         assert _ids(page) == ids
     context_a.close()
     context_b.close()
+
+
+def test_message_times_read_like_the_page_in_the_readers_time_zone_not_the_browsers(browser, asgi_server):
+    """A browser in Tokyo still shows the desk's (or the reader's own) zone and the page's format."""
+    from zoneinfo import ZoneInfo
+
+    from messenger import services as messenger_services
+
+    mia = UserFactory(first_name="Mia", last_name="Schneider")
+    traveller = UserFactory(role=Role.MODERATOR, first_name="Tom", last_name="Reise", time_zone="America/New_York")
+    ticket = make_ticket(Status.ASSIGNED, assignees=[mia], access_code=AccessCodeFactory())
+    earlier, _ = messenger_services.message_post(mia, ticket, text="Vorab eine Frage.")
+
+    def shown(stored, zone, pattern="%d.%m.%Y %H:%M"):
+        return stored.created_at.astimezone(ZoneInfo(zone)).strftime(pattern)
+
+    context_a, a = open_as_staff(browser, asgi_server, mia, ticket.get_absolute_url(), timezone_id="Asia/Tokyo")
+    context_b, b = open_as_staff(browser, asgi_server, traveller, ticket.get_absolute_url(), timezone_id="Asia/Tokyo")
+    for page in (a, b):
+        expect(page.locator("#messenger .connection-state")).to_be_hidden()
+
+    first = f'#messenger .message[data-id="{earlier.pk}"] time'
+    expect(a.locator(first)).to_have_text(shown(earlier, "Europe/Berlin"))
+    expect(b.locator(first)).to_have_text(shown(earlier, "America/New_York"))
+
+    # Live: sent in one browser, inserted in the other; the sender's own copy settles on the stored time.
+    a.get_by_label("Nachricht", exact=True).fill("Teil ist bestellt.")
+    a.get_by_label("Nachricht", exact=True).press("Enter")
+    expect(b.locator("#messenger .messages")).to_contain_text("Teil ist bestellt.")
+    live = Message.objects.get(ticket=ticket, text="Teil ist bestellt.")
+    expect(a.locator(f'#messenger .message[data-id="{live.pk}"] time')).to_have_text(shown(live, "Europe/Berlin"))
+    expect(b.locator(f'#messenger .message[data-id="{live.pk}"] time')).to_have_text(shown(live, "America/New_York"))
+    # The page's own times use the same format and zone as the messages.
+    expect(b.locator(".summary-grid")).to_contain_text(
+        ticket.created_at.astimezone(ZoneInfo("America/New_York")).strftime("%d.%m.%Y %H:%M")
+    )
+    context_a.close()
+    context_b.close()

@@ -111,7 +111,7 @@ def test_code_user_reports_chats_and_rates(browser, journey_server, screenshot):
     expect(customer.locator('#status-bar [aria-current="step"]')).to_have_text("Geschlossen")
     # Closed: no more updates, no more messages.
     expect(customer.get_by_text("Dieses Ticket ist abgeschlossen: Es können keine Einträge mehr hinzugefügt werden.")).to_be_visible()
-    expect(customer.get_by_role("button", name="Zum Log hinzufügen")).to_have_count(0)
+    expect(customer.get_by_role("button", name="Zum Serviceprotokoll hinzufügen")).to_have_count(0)
     expect(customer.locator("#messenger .read-only")).to_be_visible()
     expect(customer.locator("#messenger .composer")).to_be_hidden()
     expect(customer.locator("#messenger .message-system").last).to_contain_text("Geschlossen")

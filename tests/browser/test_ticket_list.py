@@ -1,5 +1,7 @@
 """The ticket list in the browser: tabs with counts, filters and search."""
 
+import re
+
 from playwright.sync_api import expect
 
 from fleet.roles import Role
@@ -42,6 +44,8 @@ def test_list_tabs_filters_and_search(page, asgi_server, login, screenshot):
     page.get_by_label("Nur meine Tickets").check()
     page.get_by_role("button", name="Filter anwenden").click()
     expect(page.locator("tbody tr")).to_have_count(1)
+    # The filter request has landed (its address is pushed last); a click now navigates for sure.
+    expect(page).to_have_url(re.compile(r"mine=on"))
     expect(page.locator("tbody")).to_contain_text(mine.number)
     expect(page.locator("tbody")).to_contain_text("Lena Wagner")
 
@@ -58,3 +62,30 @@ def test_list_tabs_filters_and_search(page, asgi_server, login, screenshot):
     page.get_by_label("Suche").fill("gibt es nicht")
     page.get_by_role("button", name="Filter anwenden").click()
     expect(page.get_by_text("Keine Tickets gefunden")).to_be_visible()
+
+
+def test_a_ticket_clicked_in_the_list_opens_as_its_own_page(page, asgi_server, login, screenshot):
+    """The manual's Wegweiser: TICKETS in the side menu, then a ticket from the list — also after
+    the list was re-sorted, tabbed and paged in place (those requests are boosted; ticket links not)."""
+    from tests.browser.audit import layout_counts
+
+    me = UserFactory(role=Role.MODERATOR)
+    tickets = [make_ticket(Status.OPEN, title=f"Pumpe {index:02d}") for index in range(30)]
+    login(me)
+
+    page.get_by_role("navigation", name="Hauptmenü").get_by_role("link", name="Tickets").click()
+    page.get_by_role("link", name="Titel").click()  # sort in place
+    expect(page.locator("th[aria-sort] .sort-link")).to_contain_text("Titel")
+    page.get_by_role("navigation", name="Bearbeitungsstatus").get_by_role("link", name="Offen").click()
+    expect(page).to_have_url(f"{asgi_server.url}/tickets/?sort=title&status=open")
+    page.get_by_role("navigation", name="Seiten").get_by_role("link", name="2", exact=True).click()
+    expect(page.locator("tbody")).to_contain_text("Pumpe 29")
+    for _ in range(2):  # the next click must be a plain navigation, also after going back
+        page.get_by_role("link", name=tickets[29].number).click()
+        expect(page).to_have_url(f"{asgi_server.url}/tickets/{tickets[29].number}/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Pumpe 29")
+        assert layout_counts(page) == {"sidebars": 1, "mains": 1, "topbars": 1}
+        page.go_back()
+        expect(page.locator("tbody")).to_contain_text("Pumpe 29")
+        assert layout_counts(page) == {"sidebars": 1, "mains": 1, "topbars": 1}
+    screenshot("list-after-back")

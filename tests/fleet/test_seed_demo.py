@@ -1,3 +1,6 @@
+from collections import Counter
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
@@ -71,3 +74,28 @@ def test_seed_demo_has_offers_in_every_state_assignments_and_seen_markers():
     counts = (TicketOffer.objects.count(), Assignment.objects.count(), SeenMarker.objects.count())
     call_command("seed_demo")
     assert (TicketOffer.objects.count(), Assignment.objects.count(), SeenMarker.objects.count()) == counts
+
+
+def test_demo_history_is_spread_over_realistic_days_and_a_second_seed_keeps_it():
+    from django.utils import timezone
+
+    from messenger.models import Message
+    from tickets.models import Ticket, TicketHistory
+
+    call_command("seed_demo")
+    now = timezone.now()
+    entries = list(TicketHistory.objects.values_list("created_at", flat=True))
+    assert min(entries) < now - timedelta(days=14)
+    assert max(entries) <= now
+    minutes = Counter(when.replace(second=0, microsecond=0) for when in entries)
+    # A step writes a few entries at once (e.g. a status change and its reason); never dozens.
+    assert max(minutes.values()) <= 4
+    assert len(minutes) >= len(entries) // 3
+    # Each ticket's story keeps its order: created first, nothing before it.
+    for ticket in Ticket.objects.all():
+        first = TicketHistory.objects.filter(ticket=ticket).order_by("created_at").first()
+        assert ticket.created_at == first.created_at
+        assert all(m.created_at >= ticket.created_at for m in Message.objects.filter(ticket=ticket))
+    before = sorted(TicketHistory.objects.values_list("pk", "created_at"))
+    call_command("seed_demo")
+    assert sorted(TicketHistory.objects.values_list("pk", "created_at")) == before

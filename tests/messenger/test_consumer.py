@@ -79,7 +79,10 @@ async def test_message_is_stored_then_broadcast_and_acknowledged(chat):
     ack = await receive_until(code, "message.ack")
     stored = await database_sync_to_async(Message.objects.get)(pk=ack["id"])
     assert stored.text == "Es tropft <b>wieder</b>." and stored.author_code_user_id == chat["code_user"].pk
-    assert ack == {"type": "message.ack", "client_id": "c-1", "id": stored.pk, "duplicate": False}
+    assert ack == {
+        "type": "message.ack", "client_id": "c-1", "id": stored.pk,
+        "created_at": stored.created_at.isoformat(), "duplicate": False,
+    }
 
     arrived = await receive_until(staff, "chat.message")
     assert arrived["message"]["id"] == stored.pk

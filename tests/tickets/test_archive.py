@@ -88,7 +88,7 @@ def test_user_without_role_sees_nothing(client, code):
 
 def test_side_menu_links_the_archive_after_tickets(staff_client):
     html = get(staff_client).content.decode()
-    menu = re.search(r'<ul class="menu">(.*?)</ul>', html, re.S).group(1)
+    menu = re.search(r'<ul class="menu"[^>]*>(.*?)</ul>', html, re.S).group(1)
     links = re.findall(r'<a href="([^"]+)"', menu)
     assert links.index(URL) == links.index(reverse("tickets:list")) + 1
     assert re.search(rf'<a href="{URL}" class="active" aria-current="page">{de("Archive")}</a>', menu)

@@ -468,9 +468,28 @@ def test_a_page_costs_a_constant_number_of_queries(staff_client, staff, django_a
 
 def test_htmx_requests_get_only_the_results(staff_client):
     make_ticket(Status.OPEN, title="Teilansicht")
-    response = get(staff_client, {"q": "Teil"}, HTTP_HX_REQUEST="true")
+    response = get(staff_client, {"q": "Teil"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="ticket-results")
     html = response.content.decode()
     assert "<html" not in html
     assert html.lstrip().startswith('<div id="ticket-results"')
     assert "Teilansicht" in html
     assert "HX-Request" in response["Vary"]
+    assert "HX-Target" in response["Vary"]
+
+
+def test_htmx_requests_aimed_elsewhere_get_the_whole_page(staff_client):
+    make_ticket(Status.OPEN, title="Ganze Seite")
+    response = get(staff_client, {}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="main")
+    html = response.content.decode()
+    assert html.count('<nav class="sidebar"') == 1
+    assert "Ganze Seite" in html
+
+
+def test_only_tabs_sorting_and_pages_are_boosted_never_the_ticket_links(staff_client):
+    ticket = make_ticket(Status.OPEN, title="Klickbar")
+    html = get(staff_client, {}).content.decode()
+    results = html[html.index('id="ticket-results"'):]
+    assert results.count('hx-boost="true"') == 2  # tabs and sort headers (one page: no pagination)
+    row = results[results.index("<tbody>"):]
+    assert f'<a href="/tickets/{ticket.number}/">' in row
+    assert "hx-" not in row[: row.index("</tbody>")]

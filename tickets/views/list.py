@@ -146,9 +146,10 @@ def ticket_list(request):
         "columns": _columns(filterset.sort_key),
         "has_filters": filterset.active_filters(),
     }
-    if request.htmx and not request.htmx.history_restore_request:
+    # Only requests aimed at the results box get the partial; anything else gets the whole page.
+    if request.htmx and request.htmx.target == "ticket-results" and not request.htmx.history_restore_request:
         response = render(request, "tickets/partials/list_results.html", context)
     else:
         response = render(request, "tickets/list.html", context)
-    patch_vary_headers(response, ["HX-Request"])
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response

@@ -45,6 +45,12 @@ from tickets.views.attachments import attachment_response
 RATE_GROUP = "portal.code-entry"
 ARCHIVE_PAGE_SIZE = 20
 
+# The ticket page holds three forms with a "text" field (service log, rating, "problem persists"):
+# each gets ids of its own so that every label points at its field. The field names stay the same.
+UPDATE_IDS = "update_%s"
+FEEDBACK_IDS = "feedback_%s"
+PROBLEM_IDS = "problem_%s"
+
 
 def _limited(request, *, increment: bool) -> bool:
     """Per-IP throttle for guessing codes and PINs: every typed code, every PIN and every unknown
@@ -251,13 +257,13 @@ def ticket_page(request, token, number, *, status=200, update_form=None, feedbac
         "code": code, "code_user": code_user, "ticket": ticket, "fields": fields,
         "steps": _public_steps(ticket),
         "updates": selectors.public_updates(ticket),
-        "update_form": update_form or UpdateForm(),
+        "update_form": update_form or UpdateForm(auto_id=UPDATE_IDS),
         "may_post": services.may_post_update(code_user, ticket, "public"),
         "may_cancel": "cancel" in services.ticket_available_transitions(code_user, ticket),
         "feedback_requested": feedback_services.feedback_requested(ticket),
         "feedback": feedback_services.feedback_of(ticket),
-        "feedback_form": feedback_form or FeedbackForm(),
-        "problem_form": problem_form or ProblemForm(),
+        "feedback_form": feedback_form or FeedbackForm(auto_id=FEEDBACK_IDS),
+        "problem_form": problem_form or ProblemForm(auto_id=PROBLEM_IDS),
         "personal_link": request.build_absolute_uri(
             reverse("portal:link", args=[code_sessions.personal_link_token(code_user, ticket)])
         ),
@@ -295,7 +301,7 @@ def _act(request, token, number, action, success, *, form_name=None, form=None):
 
 @require_POST
 def post_update(request, token, number):
-    form = UpdateForm(request.POST, request.FILES)
+    form = UpdateForm(request.POST, request.FILES, auto_id=UPDATE_IDS)
     if not form.is_valid():
         return ticket_page(request, token, number, status=400, update_form=form)
     return _act(
@@ -312,7 +318,7 @@ def cancel(request, token, number):
 
 @require_POST
 def give_feedback(request, token, number):
-    form = FeedbackForm(request.POST)
+    form = FeedbackForm(request.POST, auto_id=FEEDBACK_IDS)
     if not form.is_valid():
         return ticket_page(request, token, number, status=400, feedback_form=form)
     return _act(
@@ -324,7 +330,7 @@ def give_feedback(request, token, number):
 
 @require_POST
 def problem_persists(request, token, number):
-    form = ProblemForm(request.POST)
+    form = ProblemForm(request.POST, auto_id=PROBLEM_IDS)
     if not form.is_valid():
         return ticket_page(request, token, number, status=400, problem_form=form)
     return _act(

@@ -7,6 +7,7 @@ SEEDERS = [
     "tickets.demo.seed_tickets",
     "fleet.demo.seed_fleet",
     "tickets.demo.seed_feedback",
+    "tickets.demo.spread_over_days",  # last: gives the fresh demo tickets a past of days and weeks
 ]
 
 

@@ -1,0 +1,450 @@
+"""The settings area: templates, access codes and staff. Each view parses the input, calls one
+service and renders the result; the services check the rules and the permissions (again)."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from administration import permissions
+from administration.forms import (
+    AccessCodeEditForm,
+    AccessCodeFilterForm,
+    AccessCodeForm,
+    StaffForm,
+    StaffInviteForm,
+    TemplateFieldForm,
+    TemplateForm,
+)
+from common.errors import DomainError
+from fleet import staff_services
+from fleet.models import User
+from tickets import services as ticket_services
+from tickets import template_services
+from tickets.forms import add_domain_errors
+from tickets.models import AccessCode, TemplateField, TicketTemplate, normalize_entry_code
+
+CODES_PER_PAGE = 50
+
+
+def section_required(section: str, action: str = "view"):
+    """Anonymous → login page; without the role's permission → the 403 page."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not permissions.may(request.user, section, action):
+                raise DjangoPermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _render(request, template_name, context, status=200):
+    return render(request, template_name, {**context, "rights": permissions.rights(request.user)}, status=status)
+
+
+def _refused(request, error: DomainError, page=None):
+    """A service said no: show why on the page (or the 403 page), with the error's status code.
+    Nothing was changed."""
+    messages.error(request, error.message)
+    if page is None:
+        return render(request, "403.html", {"rights": permissions.rights(request.user)}, status=error.status_code)
+    return page(error.status_code)
+
+
+def _base_url(request) -> str:
+    return request.build_absolute_uri("/")
+
+
+@require_GET
+def overview(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not permissions.may_enter(request.user):
+        raise DjangoPermissionDenied
+    rights = permissions.rights(request.user)
+    counts = {
+        "templates": TicketTemplate.objects.filter(is_active=True).count() if rights["templates"]["view"] else None,
+        "codes": AccessCode.objects.filter(is_active=True).count() if rights["codes"]["view"] else None,
+        "staff": User.objects.filter(is_active=True).count() if rights["staff"]["view"] else None,
+    }
+    return _render(request, "administration/overview.html", {"counts": counts})
+
+
+# --- templates ---------------------------------------------------------------------------------------
+
+
+@require_GET
+@section_required("templates")
+def template_list(request):
+    templates = TicketTemplate.objects.annotate(
+        field_count=Count("fields", distinct=True), code_count=Count("access_codes", distinct=True)
+    ).order_by("-is_active", "name")
+    return _render(request, "administration/template_list.html", {"templates": templates})
+
+
+@require_http_methods(["GET", "POST"])
+@section_required("templates", "add")
+def template_create(request):
+    form = TemplateForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                template = template_services.template_create(request.user, **form.service_data())
+            except DomainError as error:
+                add_domain_errors(form, error)
+            else:
+                messages.success(request, _("Template “%(name)s” created. Now add its fields.") % {"name": template.name})
+                return redirect("administration:template-edit", pk=template.pk)
+        return _render(request, "administration/template_form.html", {"form": form}, status=400)
+    return _render(request, "administration/template_form.html", {"form": form})
+
+
+def _template_page(request, template, *, form=None, field_form=None, status=200):
+    read_only = not permissions.may(request.user, "templates", "change")
+    if form is None:
+        form = TemplateForm(initial=TemplateForm.initial_for(template), read_only=read_only)
+    if field_form is None and not read_only:
+        field_form = TemplateFieldForm(prefix="new")
+    fields = list(template.fields.all())
+    return _render(
+        request, "administration/template_form.html",
+        {"template": template, "form": form, "fields": fields, "field_form": field_form, "read_only": read_only},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@section_required("templates")
+def template_edit(request, pk):
+    template = get_object_or_404(TicketTemplate.objects.prefetch_related("offer_members"), pk=pk)
+    if request.method == "GET":
+        return _template_page(request, template)
+    if not permissions.may(request.user, "templates", "change"):
+        raise DjangoPermissionDenied
+    form = TemplateForm(request.POST)
+    if form.is_valid():
+        try:
+            template = template_services.template_update(request.user, template, **form.service_data())
+        except DomainError as error:
+            add_domain_errors(form, error)
+        else:
+            messages.success(request, _("Template “%(name)s” saved.") % {"name": template.name})
+            return redirect("administration:template-edit", pk=template.pk)
+    return _template_page(request, template, form=form, status=400)
+
+
+@require_POST
+@section_required("templates", "change")
+def template_field_add(request, pk):
+    template = get_object_or_404(TicketTemplate, pk=pk)
+    field_form = TemplateFieldForm(request.POST, prefix="new")
+    if field_form.is_valid():
+        try:
+            field = template_services.template_field_add(request.user, template, **field_form.cleaned_data)
+        except DomainError as error:
+            add_domain_errors(field_form, error)
+        else:
+            messages.success(request, _("Field “%(label)s” added.") % {"label": field.label})
+            return redirect(reverse("administration:template-edit", args=[template.pk]) + "#fields")
+    return _template_page(request, template, field_form=field_form, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@section_required("templates", "change")
+def template_field_edit(request, pk, field_pk):
+    field = get_object_or_404(TemplateField.objects.select_related("template"), pk=field_pk, template_id=pk)
+    form = TemplateFieldForm(request.POST or None, initial=TemplateFieldForm.initial_for(field))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                field = template_services.template_field_update(request.user, field, **form.cleaned_data)
+            except DomainError as error:
+                add_domain_errors(form, error)
+            else:
+                messages.success(request, _("Field “%(label)s” saved.") % {"label": field.label})
+                return redirect(reverse("administration:template-edit", args=[pk]) + "#fields")
+        status = 400
+    return _render(request, "administration/field_form.html", {"form": form, "field": field, "template": field.template}, status)
+
+
+@require_POST
+@section_required("templates", "change")
+def template_field_remove(request, pk, field_pk):
+    field = get_object_or_404(TemplateField.objects.select_related("template"), pk=field_pk, template_id=pk)
+    try:
+        template_services.template_field_remove(request.user, field)
+    except DomainError as error:
+        return _refused(request, error, lambda status: _template_page(request, field.template, status=status))
+    messages.success(request, _("Field “%(label)s” removed.") % {"label": field.label})
+    return redirect(reverse("administration:template-edit", args=[pk]) + "#fields")
+
+
+@require_POST
+@section_required("templates", "change")
+def template_field_move(request, pk, field_pk):
+    field = get_object_or_404(TemplateField.objects.select_related("template"), pk=field_pk, template_id=pk)
+    try:
+        template_services.template_field_move(request.user, field, request.POST.get("direction", ""))
+    except DomainError as error:
+        return _refused(request, error, lambda status: _template_page(request, field.template, status=status))
+    return redirect(reverse("administration:template-edit", args=[pk]) + f"#field-{field.pk}")
+
+
+# --- access codes --------------------------------------------------------------------------------
+
+
+@require_GET
+@section_required("codes")
+def code_list(request):
+    filters = AccessCodeFilterForm(request.GET or None)
+    codes = AccessCode.objects.select_related("template").order_by("label", "pk")
+    if filters.is_valid():
+        query = filters.cleaned_data["q"].strip()
+        if query:
+            match = Q(label__icontains=query) | Q(location__icontains=query) | Q(serial_number__icontains=query)
+            entry = normalize_entry_code(query)
+            if entry:
+                match |= Q(entry_code__icontains=entry)
+            codes = codes.filter(match)
+        state = filters.cleaned_data["state"]
+        if state:
+            codes = codes.filter(is_active=state == "active")
+    page = Paginator(codes, CODES_PER_PAGE).get_page(request.GET.get("page"))
+    return _render(request, "administration/code_list.html", {"filters": filters, "page": page, "codes": page.object_list})
+
+
+@require_http_methods(["GET", "POST"])
+@section_required("codes", "add")
+def code_create(request):
+    form = AccessCodeForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                code = ticket_services.access_code_create(
+                    request.user, label=data["label"], template=data["template"], location=data["location"],
+                    serial_number=data["serial_number"], pin=data["pin"] or None,
+                )
+            except DomainError as error:
+                add_domain_errors(form, error)
+            else:
+                messages.success(
+                    request, _("Access code “%(label)s” created: %(code)s.") % {"label": code.label, "code": code.entry_code_display}
+                )
+                return redirect("administration:code-edit", pk=code.pk)
+        return _render(request, "administration/code_form.html", {"form": form}, status=400)
+    return _render(request, "administration/code_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@section_required("codes")
+def code_edit(request, pk):
+    code = get_object_or_404(AccessCode.objects.select_related("template", "created_by"), pk=pk)
+    may_change = permissions.may(request.user, "codes", "change")
+    status = 200
+    if request.method == "POST":
+        if not may_change:
+            raise DjangoPermissionDenied
+        form = AccessCodeEditForm(request.POST, code=code)
+        if form.is_valid():
+            data = form.cleaned_data
+            extra = {} if form.pin_change() is ... else {"pin": form.pin_change()}
+            try:
+                code = ticket_services.access_code_update(
+                    request.user, code, label=data["label"], template=data["template"], location=data["location"],
+                    serial_number=data["serial_number"], is_active=data["is_active"], **extra,
+                )
+            except DomainError as error:
+                add_domain_errors(form, error)
+            else:
+                messages.success(request, _("Access code “%(label)s” saved.") % {"label": code.label})
+                return redirect("administration:code-edit", pk=code.pk)
+        status = 400
+    else:
+        form = AccessCodeEditForm(
+            code=code,
+            initial={"label": code.label, "location": code.location, "serial_number": code.serial_number,
+                     "template": code.template_id, "is_active": code.is_active},
+        )
+        if not may_change:
+            for field in form.fields.values():
+                field.disabled = True
+    from tickets.qr import access_code_url
+
+    return _render(
+        request, "administration/code_form.html",
+        {"form": form, "code": code, "entry_url": access_code_url(code, request), "may_change": may_change},
+        status=status,
+    )
+
+
+@require_POST
+@section_required("codes", "change")
+def code_set_active(request, pk):
+    code = get_object_or_404(AccessCode, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        code = ticket_services.access_code_set_active(request.user, code, active)
+    except DomainError as error:
+        return _refused(request, error)
+    if code.is_active:
+        messages.success(request, _("Access code “%(label)s” is switched on.") % {"label": code.label})
+    else:
+        messages.success(request, _("Access code “%(label)s” is switched off.") % {"label": code.label})
+    back = request.POST.get("next", "")
+    if not back.startswith("/settings/codes/") or "//" in back:
+        back = reverse("administration:codes")
+    return redirect(back)
+
+
+@require_GET
+@section_required("codes")
+def code_labels(request):
+    """A sheet of QR labels for the chosen codes, laid out for A4."""
+    ids = {int(value) for value in request.GET.getlist("ids") if value.isdigit() and len(value) < 12}
+    codes = list(AccessCode.objects.filter(pk__in=ids).select_related("template").order_by("label", "pk"))
+    if not codes:
+        messages.error(request, _("Choose at least one access code for the labels."))
+        return redirect("administration:codes")
+    if settings.PUBLIC_BASE_URL:
+        entry_url = settings.PUBLIC_BASE_URL.rstrip("/") + reverse("portal:start")
+    else:
+        entry_url = request.build_absolute_uri(reverse("portal:start"))
+    short_url = entry_url.split("://", 1)[-1]
+    return _render(request, "administration/code_labels.html", {"codes": codes, "short_url": short_url})
+
+
+# --- staff ------------------------------------------------------------------------------------------------
+
+
+@require_GET
+@section_required("staff")
+def staff_list(request):
+    members = User.objects.prefetch_related("groups").order_by("-is_active", "last_name", "first_name", "username")
+    return _render(request, "administration/staff_list.html", {"members": members})
+
+
+@require_http_methods(["GET", "POST"])
+@section_required("staff", "add")
+def staff_invite(request):
+    form = StaffInviteForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                member = staff_services.staff_invite(request.user, **form.cleaned_data, base_url=_base_url(request))
+            except DomainError as error:
+                add_domain_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s is invited: an e-mail with a link to choose a password went to %(email)s.")
+                    % {"name": member.display_name, "email": member.email},
+                )
+                return redirect("administration:staff")
+        return _render(request, "administration/staff_form.html", {"form": form}, status=400)
+    return _render(request, "administration/staff_form.html", {"form": form})
+
+
+def _staff_page(request, member, *, form=None, status=200):
+    member = User.objects.prefetch_related("groups").get(pk=member.pk)  # as it is now
+    may_change = permissions.may(request.user, "staff", "change")
+    if form is None:
+        form = StaffForm(initial=StaffForm.initial_for(member))
+        if not may_change:
+            for field in form.fields.values():
+                field.disabled = True
+    return _render(
+        request, "administration/staff_form.html",
+        {"form": form, "member": member, "may_change": may_change, "is_me": member.pk == request.user.pk},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@section_required("staff")
+def staff_edit(request, pk):
+    member = get_object_or_404(User, pk=pk)
+    if request.method == "GET":
+        return _staff_page(request, member)
+    if not permissions.may(request.user, "staff", "change"):
+        raise DjangoPermissionDenied
+    form = StaffForm(request.POST)
+    if form.is_valid():
+        try:
+            member = staff_services.staff_update(request.user, member, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s saved.") % {"name": member.display_name})
+            return redirect("administration:staff-edit", pk=member.pk)
+    return _staff_page(request, member, form=form, status=400)
+
+
+@require_POST
+@section_required("staff", "change")
+def staff_deactivate(request, pk):
+    member = get_object_or_404(User, pk=pk)
+    try:
+        result = staff_services.staff_deactivate(request.user, member)
+    except DomainError as error:
+        return _refused(request, error, lambda status: _staff_page(request, member, status=status))
+    text = _("%(name)s is deactivated and can no longer log in.") % {"name": member.display_name}
+    if result.offers_withdrawn:
+        text += " " + ngettext(
+            "%(count)d open ticket offer was withdrawn.", "%(count)d open ticket offers were withdrawn.",
+            result.offers_withdrawn,
+        ) % {"count": result.offers_withdrawn}
+    messages.success(request, text)
+    if result.still_assigned:
+        messages.warning(
+            request,
+            ngettext(
+                "%(name)s is still assigned to %(count)d ticket: please reassign it.",
+                "%(name)s is still assigned to %(count)d tickets: please reassign them.",
+                result.still_assigned,
+            ) % {"name": member.display_name, "count": result.still_assigned},
+        )
+    return redirect("administration:staff-edit", pk=member.pk)
+
+
+@require_POST
+@section_required("staff", "change")
+def staff_reactivate(request, pk):
+    member = get_object_or_404(User, pk=pk)
+    try:
+        staff_services.staff_reactivate(request.user, member)
+    except DomainError as error:
+        return _refused(request, error, lambda status: _staff_page(request, member, status=status))
+    messages.success(request, _("%(name)s is active again.") % {"name": member.display_name})
+    return redirect("administration:staff-edit", pk=member.pk)
+
+
+@require_POST
+@section_required("staff", "add")
+def staff_resend_invitation(request, pk):
+    member = get_object_or_404(User, pk=pk)
+    try:
+        staff_services.staff_resend_invitation(request.user, member, base_url=_base_url(request))
+    except DomainError as error:
+        return _refused(request, error, lambda status: _staff_page(request, member, status=status))
+    messages.success(request, _("The invitation went again to %(email)s.") % {"email": member.email})
+    return redirect("administration:staff-edit", pk=member.pk)
+

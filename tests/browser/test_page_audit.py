@@ -1,0 +1,223 @@
+"""Every page, at phone, tablet, desktop and wide widths: one layout, nothing sideways, no
+duplicate ids, no serious accessibility violation (see tests/browser/audit.py).
+
+The data is deliberately awkward: long titles, long names, long custom-field values and
+unbroken strings (serial numbers, links), the way real service desks fill their tickets. Each
+journey starts the way a person starts it (login page, side menu, list, click); then every page
+is audited by its URL. The screenshots land in tests/artifacts/<page>-<width>.png.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from fleet import services as fleet_services
+from fleet.roles import Role
+from tests.browser.audit import audit, audit_widths
+from tests.factories import (
+    PASSWORD,
+    AccessCodeFactory,
+    CodeUserFactory,
+    TemplateFieldFactory,
+    TicketTemplateFactory,
+    UserFactory,
+    make_ticket,
+)
+from tickets import services
+from tickets.choices import FieldType, Status
+from tickets.feedback import feedback_submit
+
+LONG_TITLE = (
+    "Hydraulikpresse HP-4000 in Halle B verliert seit der Nachtschicht Öl am Hauptzylinder und "
+    "stoppt beim Hochfahren mit Fehlercode E-4711"
+)
+UNBROKEN = "Ersatzteilnummer-HX2000-Steuerungsplatine-9876543210-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+LONG_TEXT = (
+    "Beim Anfahren der Presse steigt der Druck auf über 250 bar, danach fällt er innerhalb von "
+    "Sekunden ab. Die Dichtungen wurden im März getauscht; das Protokoll liegt im Schaltschrank. "
+    "Bitte vor Ort den Schichtleiter ansprechen, er kennt die Vorgeschichte."
+)
+LINK = "https://wartung.example.org/protokolle/2024/halle-b/hydraulikpresse-hp-4000/druckverlust-nachtschicht-e4711.pdf"
+
+
+def _template(**kwargs):
+    template = TicketTemplateFactory(
+        name="Störungsmeldung Produktionsmaschine mit Sicherheitsrelevanz (Halle A bis D)",
+        description="Defekte, Ausfälle und Auffälligkeiten an Maschinen der Produktion",
+        **kwargs,
+    )
+    TemplateFieldFactory(template=template, key="serial", label="Seriennummer der Maschine", position=0)
+    TemplateFieldFactory(template=template, key="area", label="Bereich", field_type=FieldType.CHOICE,
+                         choices=["Halle A", "Halle B – Presswerk und Lackiererei"], position=1)
+    TemplateFieldFactory(template=template, key="details", label="Beobachtungen vor dem Ausfall",
+                         field_type=FieldType.LONG_TEXT, position=2)
+    TemplateFieldFactory(template=template, key="stopped", label="Maschine steht", field_type=FieldType.CHECKBOX, position=3)
+    return template
+
+
+def _fill_fields(actor, ticket):
+    return services.ticket_update_fields(actor, ticket, custom_values={
+        "serial": UNBROKEN, "area": "Halle B – Presswerk und Lackiererei", "details": LONG_TEXT, "stopped": True,
+    })
+
+
+def test_every_staff_page_fits_every_screen(browser, asgi_server):
+    admin = UserFactory(role=Role.ADMINISTRATOR, username="anna", first_name="Anna-Katharina",
+                        last_name="Adler-Wiesenthal von Hohenberg")
+    moderator = UserFactory(role=Role.MODERATOR, first_name="Moritz", last_name="Berger")
+    mia = UserFactory(first_name="Maria-Theresia", last_name="Schneider-Leutheusser-Oberdorfer")
+    jonas = UserFactory(first_name="Jonas", last_name="Fischer")
+    UserFactory(first_name="Lena", last_name="Wagner")
+    template = _template(assignees_needed=3, offer_recipients="members")
+    template.offer_members.set([jonas])  # the one offer out; the others stay available
+    code = AccessCodeFactory(template=template, label="Hydraulikpresse HP-4000 Halle B Linie 3",
+                             location="Werk Süd, Halle B, Presswerk, Linie 3, Platz 17", serial_number=UNBROKEN[:40])
+    customer = CodeUserFactory(access_code=code, display_name="Karl-Heinz Meier-Oberkirchner")
+
+    # The ticket everything happens on: worked by Anna and Maria, an offer out to Jonas.
+    ticket = make_ticket(Status.IN_PROGRESS, assignees=[admin, mia], access_code=code, title=LONG_TITLE)
+    ticket = _fill_fields(admin, ticket)
+    services.ticket_update_fields(admin, ticket, description=LONG_TEXT + "\n\n" + LINK)
+    services.update_post(mia, ticket, text=LONG_TEXT + " " + LINK)
+    services.update_post(customer, ticket, text="Die Presse steht wieder still, bitte dringend kommen.")
+    services.update_post(admin, ticket, text="Intern: " + UNBROKEN, internal=True)
+
+    # A list of many, in every state; an offer for Anna; a rated and a closed ticket for the archive.
+    for n, status in enumerate([Status.OPEN, Status.ASSIGNED, Status.IN_PROGRESS, Status.DONE] * 3):
+        make_ticket(status, access_code=code if n % 2 else None, title=f"{LONG_TITLE} ({n + 1})" if n % 3 == 0 else f"Tor {n} klemmt")
+    make_ticket(Status.OPEN, template=TicketTemplateFactory(name="Kurz"), title="Kühlung fällt aus")  # → offer to everyone
+    rated = make_ticket(Status.DONE, access_code=code, title=LONG_TITLE + " (bewertet)")
+    feedback_submit(customer, rated, stars=4, text=LONG_TEXT)
+    make_ticket(Status.CANCELLED, title="Doppelte Meldung " + UNBROKEN)
+    draft = make_ticket(Status.DRAFT, creator=admin, template=template, title=LONG_TITLE + " (Entwurf)")
+    fleet_services.notify(admin, "assigned", ticket, actor=moderator)
+
+    context = browser.new_context(locale="de-DE", viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    url = asgi_server.url
+
+    # The login page: no side menu, no top bar.
+    audit_widths(page, f"{url}/login/", "login", staff=False)
+    page.get_by_label("Benutzername").fill(admin.username)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page).to_have_url(f"{url}/")
+    audit_widths(page, f"{url}/", "overview")
+
+    # Side menu → list → a ticket, as a person gets there.
+    menu = page.get_by_role("navigation", name="Hauptmenü")
+    menu.get_by_role("link", name=re.compile("^Tickets")).click()
+    expect(page).to_have_url(f"{url}/tickets/")
+    page.get_by_role("link", name=ticket.number, exact=True).click()
+    expect(page.get_by_role("heading", name=LONG_TITLE, exact=True)).to_be_visible()
+    audit_widths(page, f"{url}/tickets/", "ticket-list")
+
+    detail = f"{url}{ticket.get_absolute_url()}"
+    audit_widths(page, detail, "detail-general")
+    for tab in ("updates", "internal", "fleet", "video", "history"):
+        audit_widths(page, f"{detail}{tab}/", f"detail-{tab}")
+    audit_widths(page, f"{detail}?edit=1", "detail-edit")
+
+    audit_widths(page, f"{url}/tickets/new/", "wizard-start")
+    audit_widths(page, f"{url}/tickets/{draft.number}/wizard/fields/", "wizard-fields")
+    audit_widths(page, f"{url}/tickets/{draft.number}/wizard/summary/", "wizard-summary")
+
+    audit_widths(page, f"{url}/tickets/archive/", "archive")
+    audit_widths(page, f"{url}/offers/", "offers")
+    audit_widths(page, f"{url}/notifications/", "notifications")
+    audit_widths(page, f"{url}/profile/", "profile")
+    context.close()
+
+
+def test_every_portal_page_fits_every_screen(browser, asgi_server):
+    template = _template(asks_feedback=True)
+    code = AccessCodeFactory(template=template, label="Hydraulikpresse HP-4000 Halle B Linie 3",
+                             location="Werk Süd, Halle B, Presswerk, Linie 3, Platz 17", serial_number=UNBROKEN[:40])
+    code.set_pin("4711")
+    code.save()
+    staff = UserFactory(first_name="Maria-Theresia", last_name="Schneider-Leutheusser-Oberdorfer")
+    someone = CodeUserFactory(access_code=code, display_name="Karl-Heinz Meier-Oberkirchner")
+
+    working = make_ticket(Status.IN_PROGRESS, assignees=[staff], access_code=code, title=LONG_TITLE)
+    working = _fill_fields(staff, working)
+    services.update_post(staff, working, text=LONG_TEXT + " " + LINK)
+    services.update_post(someone, working, text=UNBROKEN)
+    done = make_ticket(Status.DONE, assignees=[staff], access_code=code, title=LONG_TITLE + " (fertig)")
+    make_ticket(Status.OPEN, access_code=code, title="Licht flackert")
+    rated = make_ticket(Status.DONE, access_code=code, title="Ölwechsel " + UNBROKEN)
+    feedback_submit(someone, rated, stars=5, text=LONG_TEXT)
+
+    context = browser.new_context(locale="de-DE", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    url = asgi_server.url
+
+    audit_widths(page, f"{url}/c/", "portal-start", staff=False)
+    audit_widths(page, f"{url}/c/{'x' * 24}/", "portal-unknown", staff=False)
+
+    # What the QR code opens: the PIN, then the name, then the code's page.
+    code_url = f"{url}{code.get_absolute_url()}"
+    audit_widths(page, code_url, "portal-pin", staff=False)
+    page.get_by_label("PIN").fill("4711")
+    page.get_by_role("button", name="Weiter").click()
+    expect(page.get_by_label("Ihr Name")).to_be_visible()
+    audit_widths(page, code_url, "portal-identify", staff=False)
+    page.get_by_label("Ihr Name").fill("Karl-Heinz Meier-Oberkirchner von Lindenau")
+    page.get_by_role("button", name="Weiter").click()
+    expect(page.get_by_role("heading", name=code.label)).to_be_visible()
+    audit_widths(page, code_url, "portal-code", staff=False)
+
+    page.get_by_role("link", name=re.compile(re.escape(working.number))).click()
+    expect(page.get_by_role("heading", name=LONG_TITLE, exact=True)).to_be_visible()
+    audit_widths(page, f"{url}/c/{code.token}/tickets/{working.number}/", "portal-ticket", staff=False)
+    audit_widths(page, f"{url}/c/{code.token}/tickets/{done.number}/", "portal-ticket-feedback", staff=False)
+    page.get_by_text("Das Problem ist nicht gelöst").click()  # the folded form, open
+    audit(page, "portal-ticket-feedback-open", staff=False)
+    audit_widths(page, f"{url}/c/{code.token}/new/", "portal-new-ticket", staff=False)
+    context.close()
+
+
+@pytest.mark.parametrize("width", [390])
+def test_the_staff_menu_folds_into_a_button_on_a_phone(browser, asgi_server, width):
+    """On a phone the side menu is a "Menü" button that opens and closes it, by keyboard too."""
+    user = UserFactory()
+    context = browser.new_context(locale="de-DE", viewport={"width": width, "height": 844})
+    page = context.new_page()
+    page.goto(f"{asgi_server.url}/login/")
+    page.get_by_label("Benutzername").fill(user.username)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    toggle = page.get_by_role("button", name="Menü")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    menu = page.get_by_role("navigation", name="Hauptmenü")
+    expect(menu.get_by_role("link", name="Archiv")).to_be_hidden()
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(menu.get_by_role("link", name="Archiv")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    toggle.click()
+    menu.get_by_role("link", name="Archiv").click()
+    expect(page).to_have_url(f"{asgi_server.url}/tickets/archive/")
+    context.close()
+
+
+def test_escape_leaves_the_status_bar_edit_mode(browser, asgi_server):
+    assignee = UserFactory()
+    ticket = make_ticket(Status.ASSIGNED, assignees=[assignee])
+    context = browser.new_context(locale="de-DE", viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(f"{asgi_server.url}/login/?next={ticket.get_absolute_url()}")
+    page.get_by_label("Benutzername").fill(assignee.username)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("link", name="BEARBEITEN").click()
+    expect(page.get_by_role("radio", name="Zugewiesen")).to_be_focused()  # edit mode starts at the states
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("link", name="BEARBEITEN")).to_be_visible()
+    expect(page).not_to_have_url(re.compile(r"edit=1"))
+    context.close()
