@@ -221,3 +221,36 @@ def test_escape_leaves_the_status_bar_edit_mode(browser, asgi_server):
     expect(page.get_by_role("link", name="BEARBEITEN")).to_be_visible()
     expect(page).not_to_have_url(re.compile(r"edit=1"))
     context.close()
+
+
+def test_at_1440_the_list_tabs_and_wizard_steps_fit_without_scrolling_or_wrapping(browser, asgi_server):
+    """What measuring found at 1440 px: the list table wider than its box, "Verlauf" cut off,
+    the wizard's steps on two lines."""
+    admin = UserFactory(role=Role.ADMINISTRATOR, first_name="Anna-Katharina", last_name="Adler-Wiesenthal")
+    template = _template()
+    code = AccessCodeFactory(template=template, label="Hydraulikpresse HP-4000 Halle B Linie 3")
+    ticket = make_ticket(Status.IN_PROGRESS, assignees=[admin], access_code=code, title=LONG_TITLE)
+    draft = make_ticket(Status.DRAFT, creator=admin, template=template, title=LONG_TITLE)
+    context = browser.new_context(locale="de-DE", viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(f"{asgi_server.url}/login/?next=/tickets/")
+    page.get_by_label("Benutzername").fill(admin.username)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+
+    box = page.locator(".table-scroll")
+    expect(box).to_be_visible()
+    assert box.evaluate("el => el.scrollWidth <= el.clientWidth"), "the list table scrolls inside its box"
+
+    page.get_by_role("link", name=ticket.number, exact=True).click()
+    tabs = page.get_by_role("navigation", name="Ticketbereiche")
+    nav_right = tabs.evaluate("el => el.getBoundingClientRect().right")
+    for name in ("Allgemein", "Updates", "Interne Updates", "Flottenmanagement", "Video-Sessions", "Verlauf"):
+        tab = tabs.get_by_role("link", name=name, exact=True)
+        assert tab.evaluate("el => el.getBoundingClientRect().right") <= nav_right, f"tab {name} is cut off"
+    assert tabs.locator("ul").evaluate("el => el.scrollWidth <= el.clientWidth")
+
+    page.goto(f"{asgi_server.url}/tickets/{draft.number}/wizard/fields/")
+    tops = page.locator(".wizard-steps li").evaluate_all("items => items.map(li => Math.round(li.getBoundingClientRect().top))")
+    assert len(tops) == 4 and len(set(tops)) == 1, f"the wizard's steps wrap: {tops}"
+    context.close()
