@@ -48,3 +48,11 @@ class LimitExceeded(DomainError):
 
     code = "limit_exceeded"
     status_code = 429
+
+
+class NotFound(DomainError):
+    """Nothing the actor may see exists under this name (never tells whether it exists at all).
+    Pages answer 404, sockets close, the API answers 404."""
+
+    code = "not_found"
+    status_code = 404

@@ -21,10 +21,11 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from common.errors import DomainError
+from common.errors import DomainError, NotFound
 from messenger import events as live
 from messenger import services
 from tickets import lifecycle
+from tickets import selectors as ticket_selectors
 from tickets.code_sessions import code_user_from_session
 from tickets.models import Ticket
 
@@ -200,7 +201,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
 
         def call():
             with translation.override(self.language):
-                ticket = Ticket.objects.get(pk=self.ticket.pk)
+                ticket = Ticket.objects.select_related("access_code").get(pk=self.ticket.pk)
                 return function(self.actor, ticket, *args, **kwargs)
 
         return await database_sync_to_async(call)()
@@ -235,16 +236,18 @@ class TicketConsumer(AsyncWebsocketConsumer):
         may read it; otherwise (None, None) and the socket is refused."""
         number = self.scope["url_route"]["kwargs"]["number"]
         user = self.scope.get("user")
-        ticket = Ticket.objects.select_related("access_code").filter(number=number).first()
-        if ticket is None:
-            return None, None
         if lifecycle.is_staff(user):
             actor = user
         else:
-            actor = code_user_from_session(self.scope.get("session"), ticket.access_code_id)
-        if actor is None or not services.may_read(actor, ticket):
+            # A code user is known per access code: the one of the ticket's code, if any.
+            code_id = Ticket.objects.filter(number=number).values_list("access_code_id", flat=True).first()
+            actor = code_user_from_session(self.scope.get("session"), code_id)
+        if actor is None:
             return None, None
-        return actor, ticket
+        try:
+            return actor, ticket_selectors.access_ticket(actor, number)
+        except NotFound:
+            return None, None
 
 
 class TicketListConsumer(AsyncWebsocketConsumer):

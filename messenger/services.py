@@ -13,15 +13,14 @@ from common import events
 from common.actors import actor_columns, actor_summary, is_code_user
 from common.errors import InvalidInput, PermissionDenied, WrongState
 from messenger.models import Message, MessageKind, ReadCursor
-from tickets import lifecycle, selectors
+from tickets import permissions, selectors
 from tickets.choices import Status, Visibility
 from tickets.models import Ticket
 
 
 def may_read(actor, ticket: Ticket) -> bool:
-    if is_code_user(actor):
-        return lifecycle.is_code_user_of(ticket, actor) and ticket.status != Status.DRAFT
-    return lifecycle.is_staff(actor) and selectors.tickets_for_staff(actor).filter(pk=ticket.pk).exists()
+    """Who sees the ticket reads its conversation (``tickets.permissions.can_see``)."""
+    return permissions.can_see(actor, ticket)
 
 
 def may_write(actor, ticket: Ticket) -> bool:

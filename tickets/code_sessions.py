@@ -7,7 +7,10 @@ The code-user portal signs people in; the messenger and the public pages read it
 
 from __future__ import annotations
 
-from tickets.models import AccessCode, CodeUser
+from django.core import signing
+
+from tickets import permissions
+from tickets.models import AccessCode, CodeUser, Ticket
 
 CODE_USERS_SESSION_KEY = "leitstand_code_users"
 PIN_SESSION_KEY = "leitstand_code_pins"
@@ -51,7 +54,6 @@ def pin_ok(session, access_code: AccessCode) -> bool:
 
 
 # --- personal links ----------------------------------------------------------------------------
-from django.core import signing  # noqa: E402
 
 _LINK_SALT = "leitstand.code-user.ticket-link"
 
@@ -62,17 +64,16 @@ def personal_link_token(code_user: CodeUser, ticket) -> str:
 
 
 def resolve_personal_link(token: str):
-    """(code user, ticket) for a valid link whose code is active, else None."""
-    from tickets.models import Ticket
-
+    """(code user, ticket) for a valid link to a ticket the code user may see (active code, same
+    code, public, not a draft: ``tickets.permissions.code_user_can_see``), else None."""
     try:
         data = signing.Signer(salt=_LINK_SALT).unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
         return None
     if not isinstance(data, dict):
         return None
-    code_user = CodeUser.objects.select_related("access_code").filter(pk=data.get("u"), access_code__is_active=True).first()
-    ticket = Ticket.objects.filter(pk=data.get("t")).first()
-    if code_user is None or ticket is None or ticket.access_code_id != code_user.access_code_id:
+    code_user = CodeUser.objects.select_related("access_code").filter(pk=data.get("u")).first()
+    ticket = Ticket.objects.select_related("access_code").filter(pk=data.get("t")).first()
+    if code_user is None or ticket is None or not permissions.code_user_can_see(code_user, ticket):
         return None
     return code_user, ticket

@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 
 from common import events
 from common.errors import DomainError, InvalidInput, PermissionDenied, WrongState
-from tickets import lifecycle, services
+from tickets import permissions, services
 from tickets.choices import HistoryAction, Status, Visibility
 from tickets.models import FEEDBACK_TEXT_MAX, STARS_MAX, STARS_MIN, Feedback, Ticket, stars_display
 
@@ -74,12 +74,10 @@ def feedback_state(ticket: Ticket, feedback: Feedback | None) -> str | None:
 
 def _check_may_answer(code_user, ticket: Ticket) -> None:
     """Raise unless this is a code user of the ticket and the ticket waits for feedback."""
-    if not lifecycle.is_code_user_of(ticket, code_user):
+    if not permissions.code_user_can_see(code_user, ticket):
         raise PermissionDenied(
             _("Only the customer of this ticket can give feedback on it."), current_status=ticket.status
         )
-    if not ticket.access_code.is_active:
-        raise PermissionDenied(_("This access code is no longer active."), current_status=ticket.status)
     if Feedback.objects.filter(ticket_id=ticket.pk).exists():
         raise WrongState(_("A ticket is rated once."), current_status=ticket.status)
     if not feedback_requested(ticket):

@@ -12,17 +12,12 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from common.actors import is_code_user
-from tickets.choices import Status, Visibility
+from tickets.choices import Status
+from tickets.permissions import code_user_of, is_staff
 
 # --- who the actor is ----------------------------------------------------------------------
 
-def is_staff(actor) -> bool:
-    return (
-        actor is not None
-        and not is_code_user(actor)
-        and getattr(actor, "is_authenticated", False)
-        and getattr(actor, "is_active", False)
-    )
+# ``is_staff`` comes from tickets.permissions, the one place of the access rules.
 
 
 def is_administrator(ticket, actor) -> bool:
@@ -40,13 +35,8 @@ def is_assignee(ticket, actor) -> bool:
 
 
 def is_code_user_of(ticket, actor) -> bool:
-    """A code user who came through the ticket's code, on a public ticket."""
-    return (
-        is_code_user(actor)
-        and ticket.access_code_id is not None
-        and actor.access_code_id == ticket.access_code_id
-        and ticket.visibility == Visibility.PUBLIC
-    )
+    """A code user of the ticket: its code, active, public (``tickets.permissions.code_user_of``)."""
+    return code_user_of(ticket, actor)
 
 
 def is_opener(ticket, actor) -> bool:

@@ -1,18 +1,18 @@
 """Read queries for tickets. The only way pages and the API list or fetch tickets.
 
-Staff see every ticket, internal or public, except other people's unfinished drafts (moderators
-and admins see those too). A code user sees only the public, submitted tickets of their access
-code. Every queryset selects what list pages show, so a page costs a constant number of queries.
+Who sees what is ``tickets.permissions`` (the one access rule); these are its querysets. Every
+queryset selects what list pages show, so a page costs a constant number of queries.
 """
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from common.actors import is_code_user
-from tickets import lifecycle
-from tickets.choices import Status, UpdateKind, Visibility
+from common.errors import NotFound
+from tickets import lifecycle, permissions
+from tickets.choices import UpdateKind
 from tickets.models import AccessCode, Attachment, Ticket, TicketHistory, TicketUpdate
 
 
@@ -21,19 +21,14 @@ def _base() -> QuerySet[Ticket]:
 
 
 def tickets_for_staff(user) -> QuerySet[Ticket]:
-    if not lifecycle.is_staff(user) or not user.has_perm("tickets.view_ticket"):
-        return Ticket.objects.none()
-    queryset = _base()
-    if not user.has_perm("tickets.moderate_ticket"):
-        queryset = queryset.filter(~Q(status=Status.DRAFT) | Q(created_by=user))
-    return queryset
+    visible = permissions.staff_tickets(user)
+    return Ticket.objects.none() if visible is None else _base().filter(visible)
 
 
 def tickets_for_access_code(access_code: AccessCode) -> QuerySet[Ticket]:
     """The public tickets created through a code (what its code users see)."""
-    if not access_code.is_active:
-        return Ticket.objects.none()
-    return _base().filter(access_code=access_code, visibility=Visibility.PUBLIC).exclude(status=Status.DRAFT)
+    visible = permissions.code_user_tickets(access_code)
+    return Ticket.objects.none() if visible is None else _base().filter(visible)
 
 
 def tickets_for_code_user(code_user) -> QuerySet[Ticket]:
@@ -46,12 +41,16 @@ def tickets_visible_to(actor) -> QuerySet[Ticket]:
     return tickets_for_staff(actor)
 
 
-def access_ticket(actor, number: str) -> Ticket:
-    """Fetch a ticket the actor may see, or raise Http404 (never reveals that it exists)."""
+def access_ticket(actor, number: str, *, lock: bool = False) -> Ticket:
+    """Fetch *and* authorise: a ticket the actor may see, or ``NotFound`` (never reveals that it
+    exists). ``lock=True`` takes the row lock (inside the caller's transaction)."""
+    queryset = tickets_visible_to(actor)
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
     try:
-        return tickets_visible_to(actor).get(number=number)
+        return queryset.get(number=number)
     except Ticket.DoesNotExist:
-        raise Http404("No such ticket") from None
+        raise NotFound(_("There is no such ticket, or you may not see it.")) from None
 
 
 def updates_for(actor, ticket: Ticket) -> QuerySet[TicketUpdate]:
@@ -67,12 +66,12 @@ def updates_for(actor, ticket: Ticket) -> QuerySet[TicketUpdate]:
 
 
 def attachment_for(actor, ticket: Ticket, pk: int) -> Attachment:
-    """An attachment of an update the actor may read on this ticket, or Http404: code users get
+    """An attachment of an update the actor may read on this ticket, or ``NotFound``: code users get
     those of public updates only, and nobody learns whether another attachment exists."""
     try:
         return Attachment.objects.select_related("update").get(pk=pk, update__in=updates_for(actor, ticket))
     except Attachment.DoesNotExist:
-        raise Http404("No such attachment") from None
+        raise NotFound(_("There is no such file.")) from None
 
 
 def public_updates(ticket: Ticket) -> QuerySet[TicketUpdate]:

@@ -1,9 +1,8 @@
 """Intern tickets are for staff; Öffentlich ones also for the code users of the ticket's code."""
 
 import pytest
-from django.http import Http404
 
-from common.errors import PermissionDenied, WrongState
+from common.errors import NotFound, PermissionDenied, WrongState
 from tests.factories import AccessCodeFactory, CodeUserFactory, UserFactory, make_ticket
 from tickets import selectors, services
 from tickets.choices import Status, Visibility
@@ -53,15 +52,15 @@ def test_inactive_code_shows_nothing(cast, tickets):
 
 @pytest.mark.parametrize("name", ["internal", "public_draft", "other_code", "no_code"])
 def test_access_ticket_is_404_for_code_users_outside_their_view(cast, tickets, name):
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         selectors.access_ticket(cast.code_user, tickets[name].number)
 
 
 def test_access_ticket_for_staff_and_unknown_numbers(cast, tickets):
     assert selectors.access_ticket(cast.other_staff, tickets["internal"].number) == tickets["internal"]
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         selectors.access_ticket(cast.other_staff, "2099-999999")
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         selectors.access_ticket(cast.other_staff, tickets["public_draft"].number)
 
 
@@ -84,7 +83,7 @@ def test_switching_visibility_changes_what_code_users_see(cast, tickets):
     services.ticket_set_visibility(cast.moderator, ticket, Visibility.PUBLIC)
     assert selectors.access_ticket(cast.code_user, ticket.number) == ticket
     services.ticket_set_visibility(cast.moderator, ticket, Visibility.INTERNAL)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         selectors.access_ticket(cast.code_user, ticket.number)
 
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 from django_ratelimit.core import is_ratelimited
 
-from common.errors import DomainError, InvalidInput
+from common.errors import DomainError, InvalidInput, NotFound
 from messenger.ui import panel_context
 from tickets import code_sessions, selectors, services
 from tickets import feedback as feedback_services
@@ -227,11 +227,11 @@ def _ticket_url(code, ticket) -> str:
 
 
 def _ticket_for(request, token, number):
-    """(code, code user, ticket) or Http404: guessed numbers, other codes' and internal tickets,
-    and visitors without a code session all get the same answer."""
+    """(code, code user, ticket) or NotFound: guessed numbers, other codes' and internal tickets,
+    switched-off codes and visitors without a code session all get the same answer."""
     signed_in = _signed_in(request, token)
     if signed_in is None:
-        raise Http404
+        raise NotFound(_("There is no such ticket, or you may not see it."))
     code, code_user = signed_in
     ticket = selectors.access_ticket(code_user, number)
     return code, code_user, ticket
@@ -243,14 +243,14 @@ def attachment(request, token, number, pk):
     try:
         _code, code_user, ticket = _ticket_for(request, token, number)
         return attachment_response(selectors.attachment_for(code_user, ticket, pk))
-    except Http404:
+    except (NotFound, Http404):  # not theirs, or the stored file is gone
         return _unknown(request)
 
 
 def ticket_page(request, token, number, *, status=200, update_form=None, feedback_form=None, problem_form=None):
     try:
         code, code_user, ticket = _ticket_for(request, token, number)
-    except Http404:
+    except NotFound:
         return _unknown(request)
     fields = [(f.label, ticket.custom_values.get(f.key)) for f in ticket.template.fields.all()]
     context = {
@@ -285,7 +285,7 @@ def _public_steps(ticket):
 def _act(request, token, number, action, success, *, form_name=None, form=None):
     try:
         code, code_user, ticket = _ticket_for(request, token, number)
-    except Http404:
+    except NotFound:
         return _unknown(request)
     try:
         action(code_user, ticket)
