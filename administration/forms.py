@@ -7,17 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
+from common.languages import language_choices
 from fleet.models import User
 from fleet.roles import ROLE_ORDER, Role
 from tickets.choices import CreationStep, FieldType, OfferRecipients, Visibility
 from tickets.models import TicketTemplate
-
-LANGUAGE_CHOICES = [("de", "Deutsch"), ("en", "English")]
-
 
 # --- templates ---------------------------------------------------------------------------------
 
@@ -180,7 +177,7 @@ class StaffForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("E-mail"))
     role = forms.ChoiceField(label=_("Role"), choices=[(role.value, role.label) for role in ROLE_ORDER], initial=Role.STAFF)
-    preferred_language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES, initial="de")
+    preferred_language = forms.ChoiceField(label=_("Language"), choices=language_choices, initial="de")
     time_zone = forms.ChoiceField(
         label=_("Time zone"), required=False,
         help_text=_("Dates and times are shown in this time zone."),

@@ -52,10 +52,9 @@ class ProfileForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from django.conf import settings
-
+        from common.languages import language_choices
         from common.timezones import time_zone_choices
 
         super().__init__(*args, **kwargs)
-        self.fields["preferred_language"].choices = [(code, _(name)) for code, name in settings.LANGUAGES]
+        self.fields["preferred_language"].choices = language_choices()
         self.fields["time_zone"].choices = time_zone_choices()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +16,7 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"),
         max_length=8,
-        choices=[("de", _("German")), ("en", _("English"))],
+        choices=settings.LANGUAGES,
         default="de",
     )
     time_zone = models.CharField(
@@ -44,19 +45,6 @@ class User(AbstractUser):
             return Role.ADMINISTRATOR
         names = {group.name for group in self.groups.all()}
         return next((role for role in ROLE_ORDER if role.value in names), None)
-
-    @property
-    def is_administrator(self) -> bool:
-        return self.role == Role.ADMINISTRATOR
-
-    @property
-    def is_moderator(self) -> bool:
-        return self.role == Role.MODERATOR
-
-    @property
-    def can_steer_fleet(self) -> bool:
-        """Administrators and moderators assign, forward and release any ticket."""
-        return self.role in (Role.ADMINISTRATOR, Role.MODERATOR)
 
 
 class Assignment(models.Model):

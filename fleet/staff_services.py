@@ -28,6 +28,9 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from common.errors import InvalidInput, PermissionDenied, WrongState
+from common.languages import is_language
+from common.links import absolute_url
+from common.text import strip_text
 from common.timezones import is_valid_time_zone
 from fleet import services as fleet_services
 from fleet.models import Assignment, OfferStatus, TicketOffer, User
@@ -65,13 +68,13 @@ def _apply_profile(member: User, data: dict) -> None:
     for name in PROFILE_FIELDS:
         if name in data:
             value = data[name]
-            setattr(member, name, (value or "").replace("\x00", "").strip() if isinstance(value, str) else value)
+            setattr(member, name, strip_text(value))
     errors: dict[str, list[str]] = {}
     if not member.email:
         errors["email"] = [_("An e-mail address is needed (the invitation and notices go there).")]
     elif User.objects.filter(email__iexact=member.email).exclude(pk=member.pk).exists():
         errors["email"] = [_("Another staff member already uses this e-mail address.")]
-    if member.preferred_language not in dict(settings.LANGUAGES):
+    if not is_language(member.preferred_language):
         errors["preferred_language"] = [_("This language is not available.")]
     if member.time_zone and not is_valid_time_zone(member.time_zone):
         errors["time_zone"] = [_("Unknown time zone. Choose one from the list, e.g. Europe/Berlin.")]
@@ -117,7 +120,7 @@ def set_password_url(member: User, *, base_url: str | None = None) -> str:
         "password-set",
         kwargs={"uidb64": urlsafe_base64_encode(force_bytes(member.pk)), "token": default_token_generator.make_token(member)},
     )
-    return (settings.PUBLIC_BASE_URL or base_url or "http://127.0.0.1:8000").rstrip("/") + path
+    return absolute_url(path, base_url=base_url)
 
 
 def _send_invitation(member_id: int, base_url: str | None, invited_by: str) -> None:

@@ -1,9 +1,9 @@
 from celery import shared_task
-from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from common.links import absolute_url
 from fleet import services
 from fleet.models import Notification
 
@@ -19,7 +19,8 @@ def send_notification_email(notification_id: int) -> None:
     if notification is None or not notification.user.email:
         return
     with translation.override(notification.user.preferred_language):
-        context = {"notification": notification, "user": notification.user, "base_url": settings.PUBLIC_BASE_URL}
+        ticket_url = absolute_url(notification.ticket.get_absolute_url()) if notification.ticket_id else ""
+        context = {"notification": notification, "user": notification.user, "ticket_url": ticket_url}
         subject = f"[Leitstand] {notification.get_kind_display()}"
         text = render_to_string("email/notification.txt", context)
         html = render_to_string("email/notification.html", context)

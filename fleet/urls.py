@@ -1,12 +1,12 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, re_path, reverse_lazy
+from django.urls import path, reverse_lazy
 
+import common.converters  # noqa: F401  (registers <ticket:…>)
 from fleet import views
 from fleet.forms import LoginForm, SetPasswordForm
 
 app_name = "fleet"
 
-NUMBER = r"(?P<number>[0-9]{4}-[0-9]{6})"
 
 urlpatterns = [
     path("offers/", views.offers, name="offers"),
@@ -15,11 +15,11 @@ urlpatterns = [
     path("offers/<int:pk>/withdraw/", views.offer_withdraw, name="offer-withdraw"),
     path("notifications/", views.notifications, name="notifications"),
     path("profile/", views.profile, name="profile"),
-    re_path(rf"^tickets/{NUMBER}/fleet/assign/$", views.assign, name="assign"),
-    re_path(rf"^tickets/{NUMBER}/fleet/unassign/$", views.unassign, name="unassign"),
-    re_path(rf"^tickets/{NUMBER}/fleet/offer/$", views.send_offer, name="send-offer"),
-    re_path(rf"^tickets/{NUMBER}/fleet/forward/$", views.forward, name="forward"),
-    re_path(rf"^tickets/{NUMBER}/fleet/release/$", views.release, name="release"),
+    path("tickets/<ticket:number>/fleet/assign/", views.assign, name="assign"),
+    path("tickets/<ticket:number>/fleet/unassign/", views.unassign, name="unassign"),
+    path("tickets/<ticket:number>/fleet/offer/", views.send_offer, name="send-offer"),
+    path("tickets/<ticket:number>/fleet/forward/", views.forward, name="forward"),
+    path("tickets/<ticket:number>/fleet/release/", views.release, name="release"),
 ]
 
 # Login and logout keep their global names (settings.LOGIN_URL = "login").

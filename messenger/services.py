@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from common import events
 from common.actors import actor_columns, actor_summary, is_code_user
 from common.errors import InvalidInput, PermissionDenied, WrongState
+from common.text import clean_text
 from messenger.models import Message, MessageKind, ReadCursor
 from tickets import permissions, selectors
 from tickets.choices import Status, Visibility
@@ -72,16 +73,13 @@ def render_system_text(message: Message) -> str:
 
 
 def _clean(text) -> str:
-    if not isinstance(text, str):
-        raise InvalidInput(_("A message must be text."))
-    text = text.replace("\x00", "").strip()
-    if not text:
-        raise InvalidInput(_("A message cannot be empty."))
-    if len(text) > settings.MESSENGER_MAX_LENGTH:
-        raise InvalidInput(
-            _("A message may have at most %(max)d characters.") % {"max": settings.MESSENGER_MAX_LENGTH}
-        )
-    return text
+    if text is None:
+        raise InvalidInput(_("A message must be text."), errors={"text": ["type"]})
+    return clean_text(
+        text, field="text", max_length=settings.MESSENGER_MAX_LENGTH, required=True,
+        type_message=_("A message must be text."), required_message=_("A message cannot be empty."),
+        too_long_message=_("A message may have at most %(max)d characters."),
+    )
 
 
 def _clean_client_id(client_id) -> str:

@@ -6,7 +6,6 @@ import sys
 import uuid
 from pathlib import Path
 
-import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings

@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 
 from common import events
 from common.errors import DomainError, InvalidInput, PermissionDenied, WrongState
+from common.text import clean_text
 from tickets import permissions, services
 from tickets.choices import HistoryAction, Status, Visibility
 from tickets.models import FEEDBACK_TEXT_MAX, STARS_MAX, STARS_MIN, Feedback, Ticket, stars_display
@@ -100,19 +101,11 @@ def _clean_stars(stars) -> int:
 
 
 def _clean_text(text, *, field: str, max_length: int, required: bool) -> str:
-    if text is None:
-        text = ""
-    if not isinstance(text, str):
-        raise InvalidInput(_("Please write text."), errors={field: ["type"]})
-    text = text.replace("\x00", "").strip()
-    if required and not text:
-        raise InvalidInput(_("Please describe what is still wrong."), errors={field: ["required"]})
-    if len(text) > max_length:
-        raise InvalidInput(
-            _("The text may have at most %(max)d characters.") % {"max": max_length},
-            errors={field: ["max_length"]},
-        )
-    return text
+    return clean_text(
+        text, field=field, max_length=max_length, required=required,
+        type_message=_("Please write text."), required_message=_("Please describe what is still wrong."),
+        too_long_message=_("The text may have at most %(max)d characters."),
+    )
 
 
 @transaction.atomic

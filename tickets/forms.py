@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import DomainError
+from common.languages import language_choices
 from tickets.choices import FieldType, Status, Visibility
 from tickets.models import AccessCode, TicketTemplate
 
@@ -149,7 +150,7 @@ class IdentityForm(forms.Form):
         help_text=_("We write to you when the status of your tickets changes."),
     )
     preferred_language = forms.ChoiceField(
-        label=_("Language"), choices=[("de", "Deutsch"), ("en", "English")], initial="de", widget=forms.RadioSelect
+        label=_("Language"), choices=language_choices, initial="de", widget=forms.RadioSelect
     )
 
 

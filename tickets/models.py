@@ -190,7 +190,7 @@ class CodeUser(models.Model):
     display_name = models.CharField(_("name"), max_length=120)
     email = models.EmailField(_("e-mail"), blank=True)
     preferred_language = models.CharField(
-        _("preferred language"), max_length=8, choices=[("de", _("German")), ("en", _("English"))], default="de"
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="de"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

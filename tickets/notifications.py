@@ -7,13 +7,13 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from common import events
+from common.links import absolute_url
 from tickets.choices import Status, Visibility
 
 logger = logging.getLogger(__name__)
@@ -33,10 +33,6 @@ def email_code_user_on_status_change(event: events.DomainEvent) -> None:
     send_status_email.delay(ticket.pk, ticket.created_by_code_user_id, event.payload["from"], event.payload["to"])
 
 
-def _absolute(path: str) -> str:
-    return (settings.PUBLIC_BASE_URL or "http://127.0.0.1:8000").rstrip("/") + path
-
-
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_status_email(ticket_id: int, code_user_id: int, source: str, target: str) -> None:
     from tickets.code_sessions import personal_link_token
@@ -46,7 +42,7 @@ def send_status_email(ticket_id: int, code_user_id: int, source: str, target: st
     code_user = CodeUser.objects.filter(pk=code_user_id).first()
     if ticket is None or code_user is None or not code_user.email:
         return
-    link = _absolute(reverse("portal:link", args=[personal_link_token(code_user, ticket)]))
+    link = absolute_url(reverse("portal:link", args=[personal_link_token(code_user, ticket)]))
     with translation.override(code_user.preferred_language):
         context = {
             "ticket": ticket, "code_user": code_user, "link": link,

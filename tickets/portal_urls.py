@@ -1,11 +1,11 @@
 from django.urls import path, re_path
 
+from common.converters import NUMBER
 from tickets.views import portal
 
 app_name = "portal"
 
 TOKEN = r"(?P<token>[A-Za-z0-9_-]{20,64})"
-NUMBER = r"(?P<number>[0-9]{4}-[0-9]{6})"
 
 urlpatterns = [
     path("c/", portal.start, name="start"),

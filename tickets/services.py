@@ -22,6 +22,8 @@ from django_fsm import ConcurrentTransition
 from common import events
 from common.actors import actor_columns, actor_summary, is_code_user
 from common.errors import ConditionUnmet, InvalidInput, LimitExceeded, PermissionDenied, StaleState, WrongState
+from common.languages import is_language
+from common.text import clean_text
 from tickets import lifecycle
 from tickets.attachments import validate_uploads
 from tickets.choices import FINAL_STATES, CreationStep, HistoryAction, Status, UpdateKind, Visibility
@@ -92,22 +94,6 @@ def _require_staff(actor, perm: str | None = None) -> None:
         raise PermissionDenied(_("You are not allowed to do this."))
 
 
-def _clean_text(value, *, field: str, label: str, max_length: int, required: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput(_("%(label)s must be text.") % {"label": label}, errors={field: ["type"]})
-    value = value.replace("\x00", "").strip()
-    if required and not value:
-        raise InvalidInput(_("%(label)s is required.") % {"label": label}, errors={field: ["required"]})
-    if len(value) > max_length:
-        raise InvalidInput(
-            _("%(label)s may have at most %(max)d characters.") % {"label": label, "max": max_length},
-            errors={field: ["max_length"]},
-        )
-    return value
-
-
 def _clean_custom(template, values, *, partial: bool) -> dict:
     try:
         return clean_custom_values(template, values or {}, partial=partial)
@@ -156,8 +142,8 @@ def ticket_create(
         _require_staff(actor, "tickets.add_ticket")
     if not template.is_active:
         raise InvalidInput(_("This template is no longer in use."), errors={"template": ["inactive"]})
-    title = _clean_text(title, field="title", label=_("Title"), max_length=TITLE_MAX, required=True)
-    description = _clean_text(
+    title = clean_text(title, field="title", label=_("Title"), max_length=TITLE_MAX, required=True)
+    description = clean_text(
         description, field="description", label=_("Description"), max_length=DESCRIPTION_MAX, required=False
     )
     visibility = visibility or template.default_visibility
@@ -227,12 +213,12 @@ def ticket_update_fields(
 
     changes: list[tuple[str, object, object]] = []
     if title is not _UNSET:
-        title = _clean_text(title, field="title", label=_("Title"), max_length=TITLE_MAX, required=True)
+        title = clean_text(title, field="title", label=_("Title"), max_length=TITLE_MAX, required=True)
         if title != ticket.title:
             changes.append(("title", ticket.title, title))
             ticket.title = title
     if description is not _UNSET:
-        description = _clean_text(
+        description = clean_text(
             description, field="description", label=_("Description"), max_length=DESCRIPTION_MAX, required=False
         )
         if description != ticket.description:
@@ -356,7 +342,7 @@ def ticket_transition(
             current_status=ticket.status,
         )
     _check_transition(ticket, actor, name)
-    reason = _clean_text(reason, field="reason", label=_("Reason"), max_length=2000, required=False)
+    reason = clean_text(reason, field="reason", label=_("Reason"), max_length=2000, required=False)
     old = ticket.status
     getattr(ticket, name)()
     ticket.status_changed_at = timezone.now()
@@ -451,7 +437,7 @@ def ticket_set_visibility(actor, ticket: Ticket | int, visibility: str, *, reaso
     old = ticket.visibility
     ticket.visibility = visibility
     ticket.save(update_fields=["visibility", "updated_at"])
-    reason = _clean_text(reason, field="reason", label=_("Reason"), max_length=2000, required=False)
+    reason = clean_text(reason, field="reason", label=_("Reason"), max_length=2000, required=False)
     history_record(ticket, actor, HistoryAction.VISIBILITY, field="visibility", old=old, new=visibility, reason=reason)
     # Code users learn of it only when the ticket became visible to them.
     publish_ticket_event("ticket.visibility_changed", ticket, actor, {"from": old, "to": visibility})
@@ -489,7 +475,7 @@ def update_post(
         )
     if not may_post_update(actor, ticket, kind):
         raise PermissionDenied(_("You are not allowed to write updates on this ticket."))
-    text = _clean_text(text, field="text", label=_("Text"), max_length=settings.UPDATE_MAX_LENGTH, required=True)
+    text = clean_text(text, field="text", label=_("Text"), max_length=settings.UPDATE_MAX_LENGTH, required=True)
     if corrects is not None and (corrects.ticket_id != ticket.pk or corrects.kind != kind):
         raise InvalidInput(_("A correction must refer to an update of the same kind on this ticket."))
     checked = validate_uploads(attachments)
@@ -538,7 +524,7 @@ def access_code_create(
     pin: str | None = None,
 ) -> AccessCode:
     _require_staff(actor, "tickets.add_accesscode")
-    label = _clean_text(label, field="label", label=_("Label"), max_length=120, required=True)
+    label = clean_text(label, field="label", label=_("Label"), max_length=120, required=True)
     code = AccessCode(label=label, template=template, location=location, serial_number=serial_number, created_by=actor)
     if pin:
         validate_pin(pin)
@@ -564,7 +550,7 @@ def access_code_set_pin(actor, code: AccessCode, pin: str | None) -> AccessCode:
 
 def code_users_set_language(code_user_ids, language: str) -> int:
     """A code user switched the page's language: their e-mails and notices follow it."""
-    if language not in dict(settings.LANGUAGES):
+    if not is_language(language):
         raise InvalidInput(_("This language is not available."), errors={"language": ["invalid"]})
     return CodeUser.objects.filter(pk__in=list(code_user_ids)).update(preferred_language=language)
 
@@ -575,7 +561,7 @@ def code_user_create(
 ) -> CodeUser:
     if not access_code.is_active:
         raise PermissionDenied(_("This access code is no longer active."))
-    display_name = _clean_text(display_name, field="display_name", label=_("Name"), max_length=120, required=True)
+    display_name = clean_text(display_name, field="display_name", label=_("Name"), max_length=120, required=True)
     code_user = CodeUser(
         access_code=access_code,
         display_name=display_name,
@@ -609,9 +595,9 @@ def access_code_update(
     remove it, left out to keep it."""
     _require_staff(actor, "tickets.change_accesscode")
     code = AccessCode.objects.select_for_update().get(pk=code.pk)
-    code.label = _clean_text(label, field="label", label=_("Label"), max_length=120, required=True)
-    code.location = _clean_text(location, field="location", label=_("Location"), max_length=200, required=False)
-    code.serial_number = _clean_text(
+    code.label = clean_text(label, field="label", label=_("Label"), max_length=120, required=True)
+    code.location = clean_text(location, field="location", label=_("Location"), max_length=200, required=False)
+    code.serial_number = clean_text(
         serial_number, field="serial_number", label=_("Serial number"), max_length=100, required=False
     )
     if template is None:

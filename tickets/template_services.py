@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from common.errors import InvalidInput, PermissionDenied
+from common.text import strip_text
 from tickets import lifecycle
 from tickets.choices import CreationStep, FieldType, OfferRecipients
 from tickets.models import TemplateField, Ticket, TicketTemplate
@@ -57,7 +58,7 @@ def _full_clean(obj, **kwargs) -> None:
 
 
 def _strip(value) -> str:
-    return (value or "").replace("\x00", "").strip() if isinstance(value, str) else value
+    return strip_text(value)
 
 
 def _apply_template(template: TicketTemplate, data: dict) -> None:

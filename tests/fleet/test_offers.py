@@ -190,16 +190,22 @@ def test_release_of_the_last_assignee_sends_offers_again(crew, template, django_
     assert crew["mia"].username in _pending(ticket)
 
 
-def test_offer_email_when_the_template_announces_by_email(crew, template, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("base", ["", "https://service.example.org"])
+def test_offer_email_when_the_template_announces_by_email(crew, template, django_capture_on_commit_callbacks, settings, base):
+    settings.PUBLIC_BASE_URL = base
     template.announce_by_email = True
     template.save()
     crew["lena"].preferred_language = "de"
     crew["lena"].save()
-    _submitted(template, django_capture_on_commit_callbacks, crew["mia"])
+    ticket = _submitted(template, django_capture_on_commit_callbacks, crew["mia"])
     to_lena = [m for m in mail.outbox if m.to == [crew["lena"].email]]
     assert len(to_lena) == 1
     assert "Neues Ticketangebot" in to_lena[0].subject
-    assert "angeboten" in to_lena[0].body or "Ticket" in to_lena[0].body
+    assert f"Ihnen wurde Ticket {ticket.number} „{ticket.title}“ angeboten." in to_lena[0].body
+    # An absolute link, also when PUBLIC_BASE_URL is not set (the local server's address then).
+    link = f"{base or 'http://127.0.0.1:8000'}/tickets/{ticket.number}/"
+    assert f"\n{link}\n" in to_lena[0].body
+    assert f'href="{link}"' in to_lena[0].alternatives[0][0]
     assert to_lena[0].alternatives and "text/html" in to_lena[0].alternatives[0][1]
     assert len(mail.outbox) == 5
 

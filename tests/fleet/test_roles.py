@@ -31,11 +31,9 @@ def test_administrator_may_manage_staff_and_a_staff_member_may_not():
 def test_role_is_the_highest_group_of_a_user():
     user = UserFactory(role=Role.STAFF)
     assert user.role == Role.STAFF
-    assert not user.can_steer_fleet
     user.groups.add(Group.objects.get(name=Role.MODERATOR.value))
     user = type(user).objects.get(pk=user.pk)
     assert user.role == Role.MODERATOR
-    assert user.can_steer_fleet
 
 
 def test_user_without_group_has_no_role():

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.factories import UserFactory, make_ticket
+from tests.factories import make_ticket
 from tickets.choices import Status
 from tickets.models import Ticket, TicketHistory, TicketUpdate
 

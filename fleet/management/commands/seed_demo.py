@@ -1,6 +1,9 @@
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
 
+from common.links import absolute_url
+from tickets.models import AccessCode
+
 # Each app contributes its demo data; later ones build on earlier ones.
 SEEDERS = [
     "fleet.demo.seed_staff",
@@ -22,11 +25,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all: %s):" % DEMO_PASSWORD))
         for username, first_name, last_name, role in DEMO_STAFF:
             self.stdout.write(f"  {username:<14} {first_name} {last_name} ({role.value})")
-        from django.conf import settings
-
-        from tickets.models import AccessCode
-
-        base = (settings.PUBLIC_BASE_URL or "http://127.0.0.1:8000").rstrip("/")
+        base = absolute_url("").rstrip("/")
         self.stdout.write(self.style.SUCCESS("Access codes for code users (or type the code at %s/c/):" % base))
         for code in AccessCode.objects.filter(is_active=True).order_by("label"):
             self.stdout.write(f"  {code.label:<24} code {code.entry_code_display}  {base}{code.get_absolute_url()}")
