@@ -1,9 +1,12 @@
-"""Per-ticket permissions of assignees (django-guardian object permissions).
-
-Becoming an assignee grants these; releasing, forwarding or unassigning revokes them.
-"""
+"""The fleet's rules: who may assign, offer, answer, forward and release; and the per-ticket
+permissions of assignees (django-guardian object permissions: becoming an assignee grants them;
+releasing, forwarding or unassigning revokes them)."""
 
 from guardian.shortcuts import assign_perm, remove_perm
+
+from fleet.models import OfferStatus
+from tickets import lifecycle
+from tickets.choices import Status
 
 ASSIGNEE_TICKET_PERMISSIONS = ["tickets.work_ticket", "tickets.change_ticket"]
 
@@ -16,3 +19,59 @@ def grant_assignee_permissions(user, ticket) -> None:
 def revoke_assignee_permissions(user, ticket) -> None:
     for perm in ASSIGNEE_TICKET_PERMISSIONS:
         remove_perm(perm, user, ticket)
+
+
+# --- who may do what in the fleet: the services check these, the Flottenmanagement tab's buttons
+# come from them (fleet.selectors.fleet_overview), so a button is shown exactly when its action
+# would be allowed. Pure predicates over facts the caller already holds (no queries).
+
+STAFFABLE = (Status.OPEN, Status.ASSIGNED, Status.IN_PROGRESS)
+
+
+def is_staffable(ticket) -> bool:
+    """Staff join, leave and are offered a ticket only while it is open or being worked on."""
+    return ticket.status in STAFFABLE
+
+
+def may_steer(actor, ticket) -> bool:
+    """Administrators and moderators assign, unassign, send and withdraw offers on every ticket."""
+    return lifecycle.is_moderator(ticket, actor)
+
+
+def may_assign(actor, ticket, *, assigned: bool) -> bool:
+    return is_staffable(ticket) and may_steer(actor, ticket) and not assigned
+
+
+def may_unassign(actor, ticket, *, assigned: bool) -> bool:
+    return is_staffable(ticket) and may_steer(actor, ticket) and assigned
+
+
+def may_release(actor, ticket, member, *, assigned: bool) -> bool:
+    """Freigeben: an assignee leaves the ticket themselves."""
+    return is_staffable(ticket) and assigned and getattr(actor, "pk", None) == member.pk
+
+
+def may_forward(actor, ticket, from_user, *, assigned: bool) -> bool:
+    """Weiterleiten: the assignee hands their place on (a moderator may do it for them)."""
+    return is_staffable(ticket) and assigned and (getattr(actor, "pk", None) == from_user.pk or may_steer(actor, ticket))
+
+
+def may_send_offer(actor, ticket, *, places_left: int) -> bool:
+    return is_staffable(ticket) and may_steer(actor, ticket) and places_left > 0
+
+
+def offer_is_open(offer, now) -> bool:
+    return offer.status == OfferStatus.PENDING and offer.expires_at > now
+
+
+def may_withdraw_offer(actor, ticket, offer, now) -> bool:
+    return is_staffable(ticket) and may_steer(actor, ticket) and offer_is_open(offer, now)
+
+
+def is_offered_to(actor, offer) -> bool:
+    return offer.user_id == getattr(actor, "pk", None)
+
+
+def may_answer_offer(actor, ticket, offer, now) -> bool:
+    """Accept or decline: only the member the offer is meant for, while it is open."""
+    return is_staffable(ticket) and is_offered_to(actor, offer) and offer_is_open(offer, now)

@@ -7,10 +7,15 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from common.errors import NotFound
+from fleet import permissions as rules
 from fleet.models import Assignment, Notification, OfferStatus, SeenMarker, TicketOffer, User
-from fleet.services import STAFFABLE, active_staff
+from fleet.services import active_staff
+from messenger.selectors import unread_total
 from tickets import lifecycle
+from tickets import selectors as ticket_selectors
 from tickets.models import Ticket
 
 
@@ -40,43 +45,66 @@ class FleetOverview:
 
 
 def fleet_overview(viewer, ticket: Ticket) -> FleetOverview:
-    """The three groups of the tab, each member with the actions this viewer may take.
+    """The three groups of the tab, each member with the actions this viewer may take: the fleet
+    rules (``fleet.permissions``) decide each button, the same rules the services check.
     A constant number of queries, whatever the fleet's size."""
     staff = list(active_staff().order_by("last_name", "first_name", "username"))
     assignments = {a.user_id: a for a in Assignment.objects.filter(ticket=ticket)}
     offers = {o.user_id: o for o in TicketOffer.objects.filter(ticket=ticket, status=OfferStatus.PENDING)}
     seen = dict(SeenMarker.objects.filter(ticket=ticket).values_list("user_id", "first_seen_at"))
-    can_steer = lifecycle.is_moderator(ticket, viewer)
-    open_for_staff = ticket.status in STAFFABLE
+    now = timezone.now()
     places_left = ticket.template.assignees_needed - len(assignments)
-    viewer_assigned = viewer.pk in assignments
 
     assigned, requested, available = [], [], []
     for user in staff:
         member = Member(user=user, seen_at=seen.get(user.pk), is_me=user.pk == viewer.pk)
-        if user.pk in assignments:
+        is_assigned = user.pk in assignments
+        if is_assigned:
             member.since = assignments[user.pk].created_at
-            if open_for_staff and can_steer:
-                member.actions.append("unassign")
-            if open_for_staff and member.is_me:
-                member.actions += ["release", "forward"]
+            member.actions = [
+                action for action, allowed in (
+                    ("unassign", rules.may_unassign(viewer, ticket, assigned=True)),
+                    ("release", rules.may_release(viewer, ticket, user, assigned=True)),
+                    ("forward", member.is_me and rules.may_forward(viewer, ticket, user, assigned=True)),
+                ) if allowed
+            ]
             assigned.append(member)
         elif user.pk in offers:
             offer = offers[user.pk]
             member.since, member.expires_at, member.offer_id = offer.created_at, offer.expires_at, offer.pk
-            if open_for_staff and member.is_me and offer.expires_at > timezone.now():
-                member.actions += ["accept", "decline"]
-            if open_for_staff and can_steer:
-                member.actions += ["assign", "withdraw"]
+            answer = rules.may_answer_offer(viewer, ticket, offer, now)
+            member.actions = [
+                action for action, allowed in (
+                    ("accept", answer), ("decline", answer),
+                    ("assign", rules.may_assign(viewer, ticket, assigned=False)),
+                    ("withdraw", rules.may_withdraw_offer(viewer, ticket, offer, now)),
+                ) if allowed
+            ]
             requested.append(member)
         else:
-            if open_for_staff and can_steer:
-                member.actions.append("assign")
-                if places_left > 0:
-                    member.actions.append("offer")
+            member.actions = [
+                action for action, allowed in (
+                    ("assign", rules.may_assign(viewer, ticket, assigned=False)),
+                    ("offer", rules.may_send_offer(viewer, ticket, places_left=places_left)),
+                ) if allowed
+            ]
             available.append(member)
-    forward_targets = [u for u in staff if u.pk not in assignments] if viewer_assigned and open_for_staff else []
-    return FleetOverview(assigned, requested, available, can_steer, ticket.template.assignees_needed, forward_targets)
+    viewer_assigned = viewer.pk in assignments
+    may_forward = rules.may_forward(viewer, ticket, viewer, assigned=viewer_assigned)
+    forward_targets = [u for u in staff if u.pk not in assignments] if may_forward else []
+    return FleetOverview(
+        assigned, requested, available, rules.may_steer(viewer, ticket), ticket.template.assignees_needed, forward_targets
+    )
+
+
+def access_offer(actor, pk: int) -> TicketOffer:
+    """Fetch *and* authorise an offer: one on a ticket the actor may see, or ``NotFound``. Whether
+    the actor may answer or withdraw it is the service's rule (``fleet.permissions``)."""
+    offer = TicketOffer.objects.select_related("ticket", "user").filter(pk=pk).first()
+    if offer is None:
+        raise NotFound(_("There is no such offer."))
+    ticket_selectors.access_ticket(actor, offer.ticket.number)
+    return offer
 
 
 def open_offers(user: User) -> QuerySet[TicketOffer]:
@@ -94,8 +122,6 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 def badge_counts(user: User) -> dict[str, int]:
     if not lifecycle.is_staff(user):
         return {"open_offers": 0, "unread_notifications": 0, "unread_messages": 0}
-    from messenger.services import unread_total
-
     return {
         "open_offers": open_offers(user).count(),
         "unread_notifications": Notification.objects.filter(user=user, read_at__isnull=True).count(),

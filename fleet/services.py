@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from common import events
 from common.errors import ConditionUnmet, InvalidInput, PermissionDenied, WrongState
 from fleet.models import Assignment, Notification, NotificationKind, OfferStatus, SeenMarker, TicketOffer, User
+from fleet import permissions as rules
 from fleet.permissions import grant_assignee_permissions, revoke_assignee_permissions
 from fleet.roles import ROLE_ORDER
 from tickets import lifecycle
@@ -33,7 +34,6 @@ from tickets.models import Ticket
 logger = logging.getLogger(__name__)
 
 # States in which staff can still join a ticket.
-STAFFABLE = (Status.OPEN, Status.ASSIGNED, Status.IN_PROGRESS)
 
 
 def active_staff():
@@ -46,12 +46,12 @@ def active_staff():
 
 
 def _require_moderator(actor, ticket, message: str) -> None:
-    if not lifecycle.is_moderator(ticket, actor):
+    if not rules.may_steer(actor, ticket):
         raise PermissionDenied(message)
 
 
 def _require_staffable(ticket) -> None:
-    if ticket.status not in STAFFABLE:
+    if not rules.is_staffable(ticket):
         raise WrongState(
             _("Nobody can join the ticket while it is %(status)s.") % {"status": ticket.get_status_display()},
             current_status=ticket.status,
@@ -275,7 +275,7 @@ def offer_accept(actor, offer: TicketOffer | int) -> Assignment:
     """Accept an offer: the actor becomes an assignee. Two accepting the last place at once: the
     ticket row lock orders them, the second is told that all places are taken."""
     offer, ticket = _locked_offer(offer)
-    if offer.user_id != getattr(actor, "pk", None):
+    if not rules.is_offered_to(actor, offer):
         raise PermissionDenied(_("This offer is meant for someone else."))
     if offer.status in (OfferStatus.PENDING, OfferStatus.WITHDRAWN) and _places_left(ticket) <= 0:
         # The winner of a race withdrew this offer a moment ago: say what happened.
@@ -289,7 +289,7 @@ def offer_accept(actor, offer: TicketOffer | int) -> Assignment:
 @transaction.atomic
 def offer_decline(actor, offer: TicketOffer | int, *, reason: str = "") -> TicketOffer:
     offer, ticket = _locked_offer(offer)
-    if offer.user_id != getattr(actor, "pk", None):
+    if not rules.is_offered_to(actor, offer):
         raise PermissionDenied(_("This offer is meant for someone else."))
     _require_pending(offer, timezone.now())
     offer.status, offer.answered_at = OfferStatus.DECLINED, timezone.now()

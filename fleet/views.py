@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -93,10 +93,7 @@ def release(request, number):
 
 
 def _offer_for(request, pk) -> TicketOffer:
-    # Only offers on tickets the user may see; someone else's offer is refused by the service.
-    offer = get_object_or_404(TicketOffer.objects.select_related("ticket"), pk=pk)
-    ticket_selectors.access_ticket(request.user, offer.ticket.number)
-    return offer
+    return selectors.access_offer(request.user, pk)
 
 
 def _offer_refused(request, offer, error: DomainError):

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import DomainError, NotFound
 from messenger import events as live
-from messenger import services
+from messenger import selectors, services
 from tickets import lifecycle
 from tickets import selectors as ticket_selectors
 from tickets.code_sessions import code_user_from_session
@@ -70,7 +70,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
             "channel": self.channel_name,
         }
         can_write = await database_sync_to_async(services.may_write)(self.actor, self.ticket)
-        read = await database_sync_to_async(services.read_state)(self.ticket)
+        read = await database_sync_to_async(selectors.read_state)(self.ticket)
         await self._send({"type": "hello", "me": self._public(self.me), "can_write": can_write, "read": read})
         # Presence: announce ourselves and ask who else is here (replies come straight to us).
         await self._to_all({"type": "presence.join", "who": self.me})
@@ -120,13 +120,13 @@ class TicketConsumer(AsyncWebsocketConsumer):
 
     async def _resume(self, frame):
         after_id = int(frame.get("after_id") or 0)
-        messages = await self._db(services.messages_for, after_id=after_id, limit=200)
+        messages = await self._db(selectors.messages_for, after_id=after_id, limit=200)
         await self._send({"type": "message.batch", "messages": await self._serialize(messages), "older": False})
 
     async def _history(self, frame):
         before = frame.get("before_id")
         messages = await self._db(
-            services.messages_for, before_id=int(before) if before else None, limit=int(frame.get("limit") or 50)
+            selectors.messages_for, before_id=int(before) if before else None, limit=int(frame.get("limit") or 50)
         )
         await self._send({"type": "message.batch", "messages": await self._serialize(messages), "older": True})
 

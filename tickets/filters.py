@@ -15,7 +15,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from tickets import selectors
@@ -212,3 +212,22 @@ def filter_status_tab(queryset: QuerySet, tab: str) -> QuerySet:
     if tab == TAB_ACTIVE or tab not in Status.values:
         return queryset.exclude(status__in=FINAL_STATES)
     return queryset.filter(status=tab)
+
+
+# --- the archive (staff): finished tickets, searchable like the list -----------------------------
+
+
+def archived_tickets(user, *, q: str = "", status: str = "", rated: str = ""):
+    """The finished tickets this staff member may see, filtered, newest finished first."""
+    queryset = selectors.tickets_for_staff(user).filter(status__in=FINAL_STATES)
+    if status in FINAL_STATES:
+        queryset = queryset.filter(status=status)
+    if rated == "yes":
+        queryset = queryset.filter(feedback__isnull=False)
+    elif rated == "no":
+        queryset = queryset.filter(feedback__isnull=True)
+    for term in search_terms(q):
+        queryset = queryset.filter(search_q(term))
+    return queryset.select_related("feedback", "feedback__code_user").order_by(
+        F("status_changed_at").desc(nulls_last=True), "-id"
+    )

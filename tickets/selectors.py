@@ -6,13 +6,13 @@ queryset selects what list pages show, so a page costs a constant number of quer
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from common.actors import is_code_user
 from common.errors import NotFound
 from tickets import lifecycle, permissions
-from tickets.choices import UpdateKind
+from tickets.choices import FINAL_STATES, PROGRESS_ORDER, UpdateKind
 from tickets.models import AccessCode, Attachment, Ticket, TicketHistory, TicketUpdate
 
 
@@ -106,3 +106,36 @@ def tickets_assigned_to(user, queryset: QuerySet[Ticket] | None = None) -> Query
     return get_objects_for_user(
         user, "tickets.work_ticket", klass=queryset, accept_global_perms=False, with_superuser=False
     )
+
+
+def status_counts(user) -> dict[str, int]:
+    """How many tickets this staff member may see, per progress status (the start page)."""
+    return dict(tickets_for_staff(user).order_by().values_list("status").annotate(n=Count("id")))
+
+
+def my_active_count(user) -> int:
+    """The unfinished tickets the staff member is assigned to."""
+    return tickets_assigned_to(user).exclude(status__in=FINAL_STATES).count()
+
+
+def custom_field_rows(ticket: Ticket) -> list[tuple[str, object]]:
+    """The template's fields with this ticket's values, in the template's order."""
+    values = ticket.custom_values or {}
+    return [(field.label, values.get(field.key)) for field in ticket.template.fields.all()]
+
+
+def code_user_current_tickets(code_user) -> QuerySet[Ticket]:
+    """The code page: the unfinished tickets of the code, in the order of their progress."""
+    progress = Case(*[When(status=s, then=Value(i)) for i, s in enumerate(PROGRESS_ORDER)], output_field=IntegerField())
+    return (
+        tickets_for_code_user(code_user).select_related("feedback")
+        .exclude(status__in=FINAL_STATES).order_by(progress, "-updated_at")
+    )
+
+
+def code_user_archive(code_user, *, q: str = "") -> QuerySet[Ticket]:
+    """The code page's archive: finished tickets of the code, newest first, searchable."""
+    queryset = tickets_for_code_user(code_user).select_related("feedback").filter(status__in=FINAL_STATES)
+    if q:
+        queryset = queryset.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(number__icontains=q))
+    return queryset.order_by("-updated_at")

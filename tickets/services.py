@@ -386,6 +386,39 @@ def ticket_move_to(
     )
 
 
+@transaction.atomic
+def ticket_save_status(
+    actor, ticket: Ticket | int, *, target: str | None = None, visibility: str | None = None,
+    reason: str = "", expected_status: str | None = None,
+) -> Ticket:
+    """SPEICHERN of the status bar: a new progress state and/or visibility, all or nothing (one
+    transaction: a refused visibility change undoes the state change, and the other way round)."""
+    ticket = ticket if isinstance(ticket, Ticket) else Ticket.objects.get(pk=ticket)
+    if target and target != ticket.status:
+        ticket = ticket_move_to(actor, ticket, target, reason=reason, expected_status=expected_status)
+    if visibility and visibility != ticket.visibility:
+        ticket = ticket_set_visibility(actor, ticket, visibility, reason=reason)
+    return ticket
+
+
+@transaction.atomic
+def ticket_complete_access_step(actor, ticket: Ticket | int, *, access_code, visibility: str) -> Ticket:
+    """The wizard's access step: the access code and the visibility, all or nothing."""
+    ticket = ticket_update_fields(actor, ticket, access_code=access_code, complete_step=CreationStep.ACCESS)
+    return ticket_set_visibility(actor, ticket, visibility)
+
+
+@transaction.atomic
+def ticket_report(code_user, *, template, title: str, description: str = "", custom_values=None, photos=()) -> Ticket:
+    """A code user's report from the portal: created, submitted (offers go out) and, with photos,
+    the first entry of the service record, all or nothing (a refused photo creates no ticket)."""
+    ticket = ticket_create(code_user, template=template, title=title, description=description, custom_values=custom_values)
+    ticket = ticket_submit(code_user, ticket)
+    if photos:
+        update_post(code_user, ticket, text=_("Photos for the report"), attachments=photos)
+    return ticket
+
+
 def ticket_submit(actor, ticket, **kwargs) -> Ticket:
     return ticket_transition(actor, ticket, "submit", **kwargs)
 

@@ -5,7 +5,7 @@ from django.utils import translation
 
 from common.errors import InvalidInput, PermissionDenied, WrongState
 from fleet.roles import Role
-from messenger import services
+from messenger import selectors, services
 from messenger.models import Message, MessageKind
 from tests.factories import AccessCodeFactory, CodeUserFactory, UserFactory, make_ticket
 from tickets import services as ticket_services
@@ -42,7 +42,7 @@ def test_strangers_cannot_read_or_write(setup):
     with pytest.raises(PermissionDenied):
         services.message_post(stranger, setup["ticket"], text="Hallo?")
     with pytest.raises(PermissionDenied):
-        services.messages_for(stranger, setup["ticket"])
+        selectors.messages_for(stranger, setup["ticket"])
 
 
 @pytest.mark.parametrize("text", ["", "   ", None, 12, "x" * 4001])
@@ -57,13 +57,13 @@ def test_unread_counts_per_ticket_and_total(setup):
         services.message_post(setup["code_user"], setup["ticket"], text=text)
     services.message_post(setup["code_user"], other, text="Anderes Ticket")
     own, _ = services.message_post(setup["mia"], setup["ticket"], text="Meine eigene")
-    assert services.unread_counts(setup["mia"], [setup["ticket"], other]) == {setup["ticket"].pk: 3, other.pk: 1}
-    assert services.unread_total(setup["mia"]) == 4
+    assert selectors.unread_counts(setup["mia"], [setup["ticket"], other]) == {setup["ticket"].pk: 3, other.pk: 1}
+    assert selectors.unread_total(setup["mia"]) == 4
     services.mark_read(setup["mia"], setup["ticket"], own.pk)
-    assert services.unread_counts(setup["mia"], [setup["ticket"], other]) == {other.pk: 1}
+    assert selectors.unread_counts(setup["mia"], [setup["ticket"], other]) == {other.pk: 1}
     # The cursor never moves back.
     services.mark_read(setup["mia"], setup["ticket"], 1)
-    assert services.unread_counts(setup["mia"], [setup["ticket"]]) == {}
+    assert selectors.unread_counts(setup["mia"], [setup["ticket"]]) == {}
 
 
 def test_every_status_change_of_a_public_ticket_leaves_one_system_message(setup, django_capture_on_commit_callbacks):

@@ -118,3 +118,18 @@ def test_code_user_tickets_are_always_public_on_their_code(cast):
     ticket = services.ticket_create(code_user, template=cast.access_code.template, title="Drucker", visibility="internal")
     assert (ticket.visibility, ticket.access_code, ticket.created_by_code_user) == ("public", cast.access_code, code_user)
 
+
+
+def test_saving_status_and_visibility_is_all_or_nothing():
+    """SPEICHERN (tickets.services.ticket_save_status): closing is allowed, but a closed ticket's
+    visibility cannot change, so neither happens."""
+    assignee = UserFactory()
+    ticket = make_ticket(Status.DONE, assignees=[assignee], visibility=Visibility.PUBLIC)
+    with pytest.raises(WrongState):
+        services.ticket_save_status(assignee, ticket, target=Status.CLOSED, visibility=Visibility.INTERNAL)
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.visibility) == (Status.DONE, Visibility.PUBLIC)
+    assert not ticket.history.filter(field="status", new_value=Status.CLOSED).exists()
+
+    saved = services.ticket_save_status(assignee, ticket, target=Status.CLOSED, visibility=Visibility.PUBLIC)
+    assert (saved.status, saved.visibility) == (Status.CLOSED, Visibility.PUBLIC)

@@ -11,15 +11,13 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from tickets import selectors
 from tickets.choices import FINAL_STATES, Status
 from tickets.feedback import feedback_of
-from tickets.filters import SEARCH_MAX_LENGTH, search_q, search_terms
+from tickets.filters import SEARCH_MAX_LENGTH, archived_tickets
 
 PAGE_SIZE = 25
 
@@ -51,22 +49,6 @@ class ArchiveFilterForm(forms.Form):
             return ""
         self.is_valid()  # cleans once; invalid fields are missing from cleaned_data
         return self.cleaned_data.get(name) or ""
-
-
-def archived_tickets(user, *, q: str = "", status: str = "", rated: str = ""):
-    """The finished tickets this staff member may see, filtered, newest finished first."""
-    queryset = selectors.tickets_for_staff(user).filter(status__in=FINAL_STATES)
-    if status in FINAL_STATES:
-        queryset = queryset.filter(status=status)
-    if rated == "yes":
-        queryset = queryset.filter(feedback__isnull=False)
-    elif rated == "no":
-        queryset = queryset.filter(feedback__isnull=True)
-    for term in search_terms(q):
-        queryset = queryset.filter(search_q(term))
-    return queryset.select_related("feedback", "feedback__code_user").order_by(
-        F("status_changed_at").desc(nulls_last=True), "-id"
-    )
 
 
 @login_required

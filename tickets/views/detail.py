@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -95,7 +94,7 @@ def render_ticket_page(request, ticket, tab, *, status=200, editing=False, statu
         **_status_context(request, ticket, editing=editing, form=status_form),
         "tab": tab,
         "tabs": TABS,
-        "fields": _field_rows(ticket),
+        "fields": selectors.custom_field_rows(ticket),
         "assignments": list(ticket.assignments.select_related("user").order_by("created_at")),
         "feedback": feedback,
         "feedback_state": ticket_feedback.feedback_state(ticket, feedback),
@@ -120,11 +119,6 @@ def render_ticket_page(request, ticket, tab, *, status=200, editing=False, statu
             ("available", fleet.available, _("Available staff"), _("Nobody else is available.")),
         ]
     return render(request, "tickets/detail.html", context, status=status)
-
-
-def _field_rows(ticket) -> list[tuple[str, object]]:
-    values = ticket.custom_values or {}
-    return [(field.label, values.get(field.key)) for field in ticket.template.fields.all()]
 
 
 def _tab_url(ticket, tab) -> str:
@@ -162,13 +156,10 @@ def change_status(request, number):
     data = form.cleaned_data
     target, visibility = data["target_status"], data["visibility"]
     try:
-        with transaction.atomic():
-            if target and target != ticket.status:
-                ticket = services.ticket_move_to(
-                    request.user, ticket, target, reason=data["reason"], expected_status=data["expected_status"] or None
-                )
-            if visibility and visibility != ticket.visibility:
-                ticket = services.ticket_set_visibility(request.user, ticket, visibility, reason=data["reason"])
+        ticket = services.ticket_save_status(
+            request.user, ticket, target=target, visibility=visibility, reason=data["reason"],
+            expected_status=data["expected_status"] or None,
+        )
     except DomainError as error:
         ticket.refresh_from_db()
         messages.error(request, error.message)

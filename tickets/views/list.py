@@ -18,7 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from messenger.services import unread_counts
+from messenger.selectors import unread_counts
 from tickets import selectors
 from tickets.choices import Status
 from tickets.feedback import feedback_of

@@ -11,8 +11,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +25,7 @@ from common.errors import DomainError, InvalidInput, NotFound
 from messenger.ui import panel_context
 from tickets import code_sessions, selectors, services
 from tickets import feedback as feedback_services
-from tickets.choices import FINAL_STATES, PROGRESS_ORDER, Status
+from tickets.choices import PROGRESS_ORDER, Status
 from tickets.forms import (
     CustomFieldsForm,
     EntryCodeForm,
@@ -104,16 +102,9 @@ def code_page(request, token):
     if code_user is None:
         return _identify(request, code)
 
-    tickets = selectors.tickets_for_code_user(code_user).select_related("feedback")
-    active = tickets.exclude(status__in=FINAL_STATES).order_by(
-        Case(*[When(status=s, then=Value(i)) for i, s in enumerate(PROGRESS_ORDER)], output_field=IntegerField()),
-        "-updated_at",
-    )
     query = (request.GET.get("q") or "").strip()[:100]
-    archive = tickets.filter(status__in=FINAL_STATES).order_by("-updated_at")
-    if query:
-        archive = archive.filter(Q(title__icontains=query) | Q(description__icontains=query) | Q(number__icontains=query))
-    paginator = Paginator(archive, ARCHIVE_PAGE_SIZE)
+    active = selectors.code_user_current_tickets(code_user)
+    paginator = Paginator(selectors.code_user_archive(code_user, q=query), ARCHIVE_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))  # bad → first page, too far → last page
     return render(request, "portal/code.html", {
         "code": code, "code_user": code_user, "active": active, "query": query,
@@ -184,16 +175,11 @@ def new_ticket(request, token):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                ticket = services.ticket_create(
-                    code_user, template=template, title=form.cleaned_data["title"],
-                    description=form.cleaned_data["description"], custom_values=_non_empty(fields.values()),
-                )
-                ticket = services.ticket_submit(code_user, ticket)
-                if form.cleaned_data["photos"]:
-                    services.update_post(
-                        code_user, ticket, text=_("Photos for the report"), attachments=form.cleaned_data["photos"]
-                    )
+            ticket = services.ticket_report(
+                code_user, template=template, title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"], custom_values=_non_empty(fields.values()),
+                photos=form.cleaned_data["photos"],
+            )
         except DomainError as error:
             add_domain_errors(fields if _names_fields(error, fields) else form, error)
             if error.errors.get("attachments"):
@@ -252,7 +238,7 @@ def ticket_page(request, token, number, *, status=200, update_form=None, feedbac
         code, code_user, ticket = _ticket_for(request, token, number)
     except NotFound:
         return _unknown(request)
-    fields = [(f.label, ticket.custom_values.get(f.key)) for f in ticket.template.fields.all()]
+    fields = selectors.custom_field_rows(ticket)
     context = {
         "code": code, "code_user": code_user, "ticket": ticket, "fields": fields,
         "steps": _public_steps(ticket),

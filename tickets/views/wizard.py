@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -133,11 +132,9 @@ def _access(request, ticket):
     form = AccessForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                services.ticket_update_fields(
-                    request.user, ticket, access_code=form.cleaned_data["access_code"], complete_step=CreationStep.ACCESS
-                )
-                services.ticket_set_visibility(request.user, ticket, form.cleaned_data["visibility"])
+            services.ticket_complete_access_step(
+                request.user, ticket, access_code=form.cleaned_data["access_code"], visibility=form.cleaned_data["visibility"]
+            )
         except DomainError as error:
             add_domain_errors(form, error)
         else:
@@ -147,7 +144,7 @@ def _access(request, ticket):
 
 
 def _summary(request, ticket):
-    fields = [(f.label, ticket.custom_values.get(f.key)) for f in ticket.template.fields.all()]
+    fields = selectors.custom_field_rows(ticket)
     missing = [label for key, label in STEPS[:-1] if key in ticket.template.creation_steps and key not in ticket.completed_steps]
     status = 200
     if request.method == "POST":

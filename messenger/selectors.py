@@ -1,0 +1,60 @@
+"""Read queries of the messenger: a page of the conversation, read receipts, unread counts.
+Who may read is ``tickets.permissions.can_see`` (the socket and the pages ask it per request)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from common.errors import PermissionDenied
+from messenger.models import Message, ReadCursor
+from tickets import permissions
+from tickets import selectors as ticket_selectors
+from tickets.choices import Status
+from tickets.models import Ticket
+
+
+def messages_for(actor, ticket: Ticket, *, after_id: int | None = None, before_id: int | None = None, limit: int = 50):
+    """A page of the conversation, oldest first: after an id (catching up), or before one (older
+    history); with neither, the newest ``limit`` messages."""
+    if not permissions.can_see(actor, ticket):
+        raise PermissionDenied(_("You cannot read this conversation."))
+    limit = max(1, min(int(limit), 200))
+    queryset = Message.objects.filter(ticket=ticket).select_related("author", "author_code_user")
+    queryset = queryset.prefetch_related("author__groups")
+    if after_id is not None:
+        return list(queryset.filter(id__gt=after_id).order_by("id")[: limit * 5])
+    if before_id is not None:
+        queryset = queryset.filter(id__lt=before_id)
+    return list(reversed(queryset.order_by("-id")[:limit]))
+
+
+def read_state(ticket: Ticket) -> dict:
+    """How far the staff and the code users have read (for "seen" receipts)."""
+    cursors = ReadCursor.objects.filter(ticket=ticket)
+    staff = max([c.last_read_id for c in cursors if c.user_id] or [0])
+    code_users = max([c.last_read_id for c in cursors if c.code_user_id] or [0])
+    return {"staff": staff, "code_user": code_users}
+
+
+def unread_counts(user, tickets) -> dict[int, int]:
+    """Unread messages per ticket for a staff member (one query)."""
+    cursor = ReadCursor.objects.filter(ticket=OuterRef("pk"), user=user).values("last_read_id")[:1]
+    rows = (
+        Ticket.objects.filter(pk__in=[t.pk if isinstance(t, Ticket) else t for t in tickets])
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__id__gt=Coalesce(Subquery(cursor), 0)) & ~Q(messages__author=user),
+            )
+        )
+        .values_list("pk", "unread")
+    )
+    return {pk: unread for pk, unread in rows if unread}
+
+
+def unread_total(user) -> int:
+    """Unread messages on the tickets the staff member is assigned to (the side menu's badge)."""
+    mine = ticket_selectors.tickets_assigned_to(user).exclude(status__in=[Status.CLOSED, Status.CANCELLED])
+    return sum(unread_counts(user, list(mine.values_list("pk", flat=True))).values())
