@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "tickets",
     "messenger",
     "videosessions",
+    "portal",
     "administration",
 ]
 

@@ -13,7 +13,7 @@ urlpatterns = [
     path("", include(fleet_urls.auth_urlpatterns)),
     path("", include("fleet.urls")),
     path("", include("tickets.urls")),
-    path("", include("tickets.portal_urls")),
+    path("", include("portal.urls")),
     path("settings/", include("administration.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -26,7 +26,7 @@ from messenger import events as live
 from messenger import selectors, services
 from tickets import lifecycle
 from tickets import selectors as ticket_selectors
-from tickets.code_sessions import code_user_from_session
+from portal.sessions import code_user_from_session
 from tickets.models import Ticket
 
 CLOSE_FORBIDDEN = 4403

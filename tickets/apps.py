@@ -8,7 +8,7 @@ class TicketsConfig(AppConfig):
 
     def ready(self):
         from common import events
-        from tickets import feedback, notifications
+        from tickets import feedback
 
         # A ticket that becomes Fertig asks its code user for feedback (a messenger system message).
         # Subscribed to every event (the handler keeps only "ticket.transitioned"): "*" subscribers
@@ -16,5 +16,3 @@ class TicketsConfig(AppConfig):
         # notice ("… → Fertig") first and the request for feedback after it, although this app
         # is loaded before the messenger.
         events.subscribe("*", feedback.request_feedback_on_done)
-        # Every status change of a public ticket reaches its code user by e-mail (when given).
-        events.subscribe("ticket.transitioned", notifications.email_code_user_on_status_change)

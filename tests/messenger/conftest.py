@@ -7,7 +7,7 @@ from config.asgi import application
 from fleet.roles import Role
 from tests.factories import AccessCodeFactory, CodeUserFactory, UserFactory, make_ticket
 from tickets.choices import Status
-from tickets.code_sessions import sign_in_code_user
+from portal.sessions import sign_in_code_user
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,8 @@ from common.errors import PermissionDenied
 from messenger.models import Message
 from tests.factories import AccessCodeFactory, CodeUserFactory, UserFactory, make_ticket
 from tests.messenger.conftest import communicator, session_cookie_for_code_user
-from tickets import code_sessions, services
+from portal import sessions as code_sessions
+from tickets import services
 from tickets.choices import Status
 from tickets.feedback import feedback_submit
 from tickets.models import Feedback

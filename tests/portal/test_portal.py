@@ -350,7 +350,7 @@ def test_a_status_change_goes_through_when_the_mail_server_is_down(client, code,
 
 
 def test_the_code_pages_archive_shows_ratings_and_pages_through_old_tickets(client, code, monkeypatch):
-    from tickets.views import portal as portal_views
+    from portal import views as portal_views
 
     monkeypatch.setattr(portal_views, "ARCHIVE_PAGE_SIZE", 3)
     from tickets import feedback

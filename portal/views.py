@@ -23,20 +23,12 @@ from django_ratelimit.core import is_ratelimited
 
 from common.errors import DomainError, InvalidInput, NotFound
 from messenger.ui import panel_context
-from tickets import code_sessions, selectors, services
+from portal import sessions as code_sessions
+from tickets import selectors, services
 from tickets import feedback as feedback_services
 from tickets.choices import PROGRESS_ORDER, Status
-from tickets.forms import (
-    CustomFieldsForm,
-    EntryCodeForm,
-    FeedbackForm,
-    IdentityForm,
-    PinForm,
-    PortalTicketForm,
-    ProblemForm,
-    UpdateForm,
-    add_domain_errors,
-)
+from portal.forms import EntryCodeForm, FeedbackForm, IdentityForm, PinForm, PortalTicketForm, ProblemForm
+from tickets.forms import CustomFieldsForm, UpdateForm, add_domain_errors
 from tickets.models import AccessCode, normalize_entry_code
 from tickets.views.attachments import attachment_response
 

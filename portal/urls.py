@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
 from common.converters import NUMBER
-from tickets.views import portal
+from portal import views as portal
 
 app_name = "portal"
 

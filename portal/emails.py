@@ -14,15 +14,15 @@ from django.utils import translation
 
 from common import events
 from common.links import absolute_url
+from portal.sessions import personal_link_token
 from tickets.choices import Status, Visibility
+from tickets.models import CodeUser, Ticket
 
 logger = logging.getLogger(__name__)
 
 
 def email_code_user_on_status_change(event: events.DomainEvent) -> None:
     """Subscriber (after commit): queue the e-mail for the code user who opened the ticket."""
-    from tickets.models import Ticket
-
     if event.internal or "to" not in event.payload:
         return
     ticket = Ticket.objects.select_related("created_by_code_user").filter(pk=event.ticket_id).first()
@@ -35,9 +35,6 @@ def email_code_user_on_status_change(event: events.DomainEvent) -> None:
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_status_email(ticket_id: int, code_user_id: int, source: str, target: str) -> None:
-    from tickets.code_sessions import personal_link_token
-    from tickets.models import CodeUser, Ticket
-
     ticket = Ticket.objects.select_related("template", "access_code").filter(pk=ticket_id).first()
     code_user = CodeUser.objects.filter(pk=code_user_id).first()
     if ticket is None or code_user is None or not code_user.email:
