@@ -240,8 +240,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
             actor = user
         else:
             # A code user is known per access code: the one of the ticket's code, if any.
-            code_id = Ticket.objects.filter(number=number).values_list("access_code_id", flat=True).first()
-            actor = code_user_from_session(self.scope.get("session"), code_id)
+            actor = code_user_from_session(self.scope.get("session"), ticket_selectors.access_code_id_of(number))
         if actor is None:
             return None, None
         try:

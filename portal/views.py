@@ -29,7 +29,7 @@ from tickets import feedback as feedback_services
 from tickets.choices import PROGRESS_ORDER, Status
 from portal.forms import EntryCodeForm, FeedbackForm, IdentityForm, PinForm, PortalTicketForm, ProblemForm
 from tickets.forms import CustomFieldsForm, UpdateForm, add_domain_errors
-from tickets.models import AccessCode, normalize_entry_code
+from tickets.models import AccessCode
 from tickets.views.attachments import attachment_response
 
 RATE_GROUP = "portal.code-entry"
@@ -61,7 +61,7 @@ def _unknown(request, status=404):
 
 
 def _active_code(token: str) -> AccessCode | None:
-    return AccessCode.objects.select_related("template").filter(token=token, is_active=True).first()
+    return selectors.active_access_code(token=token)
 
 
 # --- entering -------------------------------------------------------------------------------------
@@ -74,7 +74,7 @@ def start(request):
         if _limited(request, increment=True):
             return _throttled(request)
         if form.is_valid():
-            code = AccessCode.objects.filter(entry_code=normalize_entry_code(form.cleaned_data["code"]), is_active=True).first()
+            code = selectors.active_access_code(entry_code=form.cleaned_data["code"])
             if code is not None:
                 return redirect(code.get_absolute_url())
             return _unknown(request)

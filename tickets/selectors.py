@@ -13,7 +13,7 @@ from common.actors import is_code_user
 from common.errors import NotFound
 from tickets import lifecycle, permissions
 from tickets.choices import FINAL_STATES, PROGRESS_ORDER, UpdateKind
-from tickets.models import AccessCode, Attachment, Ticket, TicketHistory, TicketUpdate
+from tickets.models import AccessCode, Attachment, Ticket, TicketHistory, TicketTemplate, TicketUpdate, normalize_entry_code
 
 
 def _base() -> QuerySet[Ticket]:
@@ -139,3 +139,23 @@ def code_user_archive(code_user, *, q: str = "") -> QuerySet[Ticket]:
     if q:
         queryset = queryset.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(number__icontains=q))
     return queryset.order_by("-updated_at")
+
+
+def active_templates() -> QuerySet[TicketTemplate]:
+    """The templates new tickets may use (the wizard's first step), with their fields."""
+    return TicketTemplate.objects.filter(is_active=True).prefetch_related("fields")
+
+
+def active_access_code(*, token: str | None = None, entry_code: str | None = None) -> AccessCode | None:
+    """A switched-on access code by its QR token or by the code typed from its sticker."""
+    if token:
+        return AccessCode.objects.select_related("template").filter(token=token, is_active=True).first()
+    if entry_code:
+        code = normalize_entry_code(entry_code)
+        return AccessCode.objects.select_related("template").filter(entry_code=code, is_active=True).first()
+    return None
+
+
+def access_code_id_of(number: str) -> int | None:
+    """The access code a ticket came through (to find the code user a session holds for it)."""
+    return Ticket.objects.filter(number=number).values_list("access_code_id", flat=True).first()

@@ -15,7 +15,6 @@ from common.errors import DomainError
 from tickets import lifecycle, selectors, services
 from tickets.choices import CreationStep, Status
 from tickets.forms import AccessForm, CustomFieldsForm, GeneralForm, TemplateChoiceForm, add_domain_errors
-from tickets.models import TicketTemplate
 
 STEPS = [
     ("general", gettext_lazy("General information")),
@@ -48,7 +47,7 @@ def _render(request, template_name, context, *, ticket=None, current, status=200
 @permission_required("tickets.add_ticket", raise_exception=True)
 def start(request):
     """Choose a template and fill the general information; saving creates the draft."""
-    templates = TicketTemplate.objects.filter(is_active=True).prefetch_related("fields")
+    templates = selectors.active_templates()
     if request.method == "POST":
         choice = TemplateChoiceForm(request.POST)
         general = GeneralForm(request.POST)
