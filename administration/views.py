@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,12 +27,15 @@ from administration.forms import (
     TemplateForm,
 )
 from common.errors import DomainError
+from common.links import absolute_url
 from fleet import staff_services
 from fleet.models import User
 from tickets import services as ticket_services
+from tickets import selectors as ticket_selectors
 from tickets import template_services
+from tickets.qr import access_code_url
 from tickets.forms import add_domain_errors
-from tickets.models import AccessCode, TemplateField, TicketTemplate, normalize_entry_code
+from tickets.models import AccessCode, TemplateField, TicketTemplate
 
 CODES_PER_PAGE = 50
 
@@ -215,18 +217,10 @@ def template_field_move(request, pk, field_pk):
 @section_required("codes")
 def code_list(request):
     filters = AccessCodeFilterForm(request.GET or None)
-    codes = AccessCode.objects.select_related("template").order_by("label", "pk")
-    if filters.is_valid():
-        query = filters.cleaned_data["q"].strip()
-        if query:
-            match = Q(label__icontains=query) | Q(location__icontains=query) | Q(serial_number__icontains=query)
-            entry = normalize_entry_code(query)
-            if entry:
-                match |= Q(entry_code__icontains=entry)
-            codes = codes.filter(match)
-        state = filters.cleaned_data["state"]
-        if state:
-            codes = codes.filter(is_active=state == "active")
+    valid = filters.is_valid()
+    codes = ticket_selectors.access_codes(
+        q=filters.cleaned_data["q"].strip() if valid else "", state=filters.cleaned_data["state"] if valid else ""
+    )
     page = Paginator(codes, CODES_PER_PAGE).get_page(request.GET.get("page"))
     return _render(request, "administration/code_list.html", {"filters": filters, "page": page, "codes": page.object_list})
 
@@ -287,8 +281,6 @@ def code_edit(request, pk):
         if not may_change:
             for field in form.fields.values():
                 field.disabled = True
-    from tickets.qr import access_code_url
-
     return _render(
         request, "administration/code_form.html",
         {"form": form, "code": code, "entry_url": access_code_url(code, request), "may_change": may_change},
@@ -324,10 +316,7 @@ def code_labels(request):
     if not codes:
         messages.error(request, _("Choose at least one access code for the labels."))
         return redirect("administration:codes")
-    if settings.PUBLIC_BASE_URL:
-        entry_url = settings.PUBLIC_BASE_URL.rstrip("/") + reverse("portal:start")
-    else:
-        entry_url = request.build_absolute_uri(reverse("portal:start"))
+    entry_url = absolute_url(reverse("portal:start"), base_url=request.build_absolute_uri("/"))
     short_url = entry_url.split("://", 1)[-1]
     return _render(request, "administration/code_labels.html", {"codes": codes, "short_url": short_url})
 

@@ -159,3 +159,18 @@ def active_access_code(*, token: str | None = None, entry_code: str | None = Non
 def access_code_id_of(number: str) -> int | None:
     """The access code a ticket came through (to find the code user a session holds for it)."""
     return Ticket.objects.filter(number=number).values_list("access_code_id", flat=True).first()
+
+
+def access_codes(*, q: str = "", state: str = "") -> QuerySet[AccessCode]:
+    """The settings area's list: search in label, location, serial number and the typed code;
+    ``state`` "active" or "inactive"."""
+    codes = AccessCode.objects.select_related("template").order_by("label", "pk")
+    if q:
+        match = Q(label__icontains=q) | Q(location__icontains=q) | Q(serial_number__icontains=q)
+        entry = normalize_entry_code(q)
+        if entry:
+            match |= Q(entry_code__icontains=entry)
+        codes = codes.filter(match)
+    if state in ("active", "inactive"):
+        codes = codes.filter(is_active=state == "active")
+    return codes

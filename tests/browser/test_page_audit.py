@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from fleet import services as fleet_services
 from fleet.roles import Role
 from tests.browser.audit import audit, audit_widths
+from tests.browser.helpers import open_as_staff
 from tests.factories import (
     PASSWORD,
     AccessCodeFactory,
@@ -209,12 +210,7 @@ def test_the_staff_menu_folds_into_a_button_on_a_phone(browser, asgi_server, wid
 def test_escape_leaves_the_status_bar_edit_mode(browser, asgi_server):
     assignee = UserFactory()
     ticket = make_ticket(Status.ASSIGNED, assignees=[assignee])
-    context = browser.new_context(locale="de-DE", viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.goto(f"{asgi_server.url}/login/?next={ticket.get_absolute_url()}")
-    page.get_by_label("Benutzername").fill(assignee.username)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    context, page = open_as_staff(browser, asgi_server, assignee, ticket.get_absolute_url(), viewport={"width": 1440, "height": 900})
     page.get_by_role("link", name="BEARBEITEN").click()
     expect(page.get_by_role("radio", name="Zugewiesen")).to_be_focused()  # edit mode starts at the states
     page.keyboard.press("Escape")
@@ -231,12 +227,7 @@ def test_at_1440_the_list_tabs_and_wizard_steps_fit_without_scrolling_or_wrappin
     code = AccessCodeFactory(template=template, label="Hydraulikpresse HP-4000 Halle B Linie 3")
     ticket = make_ticket(Status.IN_PROGRESS, assignees=[admin], access_code=code, title=LONG_TITLE)
     draft = make_ticket(Status.DRAFT, creator=admin, template=template, title=LONG_TITLE)
-    context = browser.new_context(locale="de-DE", viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.goto(f"{asgi_server.url}/login/?next=/tickets/")
-    page.get_by_label("Benutzername").fill(admin.username)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    context, page = open_as_staff(browser, asgi_server, admin, "/tickets/", viewport={"width": 1440, "height": 900})
 
     box = page.locator(".table-scroll")
     expect(box).to_be_visible()
