@@ -2,11 +2,9 @@
 
 A service publishes exactly one event per change with :func:`publish_on_commit`; it is handed
 to the subscribers only after the surrounding transaction commits (never on rollback).
-Subscribers register in their app's ``AppConfig.ready()``::
-
-    from common import events
-    events.subscribe("ticket.transitioned", send_offers)   # one event name
-    events.subscribe("*", push_to_open_pages)              # every event
+Who subscribes to what, and in which order, is one list: ``config/subscriptions.py``
+(registered by ``config.apps.ConfigConfig.ready``). Subscribers of an event's name run in that
+order, then those of "*" (every event).
 
 A subscriber receives the :class:`DomainEvent`. It must be quick: slow work (e-mail, webhooks)
 belongs in a Celery task it enqueues. A failing subscriber is logged and does not stop the others

@@ -8,11 +8,8 @@ class FleetConfig(AppConfig):
     verbose_name = _("Fleet")
 
     def ready(self):
-        from common import events
-        from fleet import roles, services
+        from fleet import roles
 
         # Permissions of apps migrated later (tickets, ...) exist only after their own
         # migrations; re-grant the role permissions after every migrate run.
         post_migrate.connect(roles.sync_role_permissions_signal, dispatch_uid="fleet.sync_roles")
-        # Offers go out whenever a ticket becomes Offen (submitted, or released by its last assignee).
-        events.subscribe("ticket.transitioned", services.send_offers_on_open)

@@ -190,10 +190,10 @@ def tickets_autoclose(*, now: datetime | None = None) -> int:
 
 
 def request_feedback_on_done(event: events.DomainEvent) -> None:
-    """Subscriber (for "ticket.transitioned", see ``TicketsConfig.ready``): when a public ticket
+    """Subscriber of "ticket.transitioned" (config/subscriptions.py): when a public ticket
     with an access code becomes Fertig and its template asks for feedback, a system message in
     the messenger asks the code user to rate the work."""
-    if event.name != "ticket.transitioned" or event.internal or event.payload.get("to") != Status.DONE:
+    if event.internal or event.payload.get("to") != Status.DONE:
         return
     ticket = Ticket.objects.select_related("template").filter(pk=event.ticket_id).first()
     if ticket is None or ticket.visibility != Visibility.PUBLIC or ticket.access_code_id is None:
