@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install install-dev migrate seed messages compilemessages browser test-unit test-e2e bench clean help
+.PHONY: run test lint-imports install install-dev migrate seed messages compilemessages browser test-unit test-e2e bench clean help
 
 help:
 	@echo "make run    set up and start Leitstand on http://$(HOST):$(PORT) with demo data"
@@ -65,7 +65,11 @@ browser:
 	  else echo "Browser tests need Chromium at $(CHROMIUM): apt-get install chromium"; exit 1; fi; \
 	fi
 
-test-unit: install-dev compilemessages
+# The layers of docs/architecture.md, as contracts in pyproject.toml [tool.importlinter].
+lint-imports: install-dev
+	$(BIN)/lint-imports --no-cache
+
+test-unit: install-dev compilemessages lint-imports
 	$(BIN)/pytest -m "not e2e"
 
 # Playwright's sync API keeps an event loop on the main thread: browser tests run in their own process.

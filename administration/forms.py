@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from common.languages import language_choices
+from common.timezones import time_zone_choices
 from fleet.models import User
 from fleet.roles import ROLE_ORDER, Role
 from tickets.choices import CreationStep, FieldType, OfferRecipients, Visibility
@@ -184,8 +185,6 @@ class StaffForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from common.timezones import time_zone_choices
-
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = time_zone_choices()
 

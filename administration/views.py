@@ -30,12 +30,11 @@ from common.errors import DomainError
 from common.links import absolute_url
 from fleet import staff_services
 from fleet.models import User
-from tickets import services as ticket_services
 from tickets import selectors as ticket_selectors
-from tickets import template_services
-from tickets.qr import access_code_url
+from tickets import services as ticket_services
 from tickets.forms import add_domain_errors
 from tickets.models import AccessCode, TemplateField, TicketTemplate
+from tickets.qr import access_code_url
 
 CODES_PER_PAGE = 50
 
@@ -108,7 +107,7 @@ def template_create(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                template = template_services.template_create(request.user, **form.service_data())
+                template = ticket_services.template_create(request.user, **form.service_data())
             except DomainError as error:
                 add_domain_errors(form, error)
             else:
@@ -143,7 +142,7 @@ def template_edit(request, pk):
     form = TemplateForm(request.POST)
     if form.is_valid():
         try:
-            template = template_services.template_update(request.user, template, **form.service_data())
+            template = ticket_services.template_update(request.user, template, **form.service_data())
         except DomainError as error:
             add_domain_errors(form, error)
         else:
@@ -159,7 +158,7 @@ def template_field_add(request, pk):
     field_form = TemplateFieldForm(request.POST, prefix="new")
     if field_form.is_valid():
         try:
-            field = template_services.template_field_add(request.user, template, **field_form.cleaned_data)
+            field = ticket_services.template_field_add(request.user, template, **field_form.cleaned_data)
         except DomainError as error:
             add_domain_errors(field_form, error)
         else:
@@ -177,7 +176,7 @@ def template_field_edit(request, pk, field_pk):
     if request.method == "POST":
         if form.is_valid():
             try:
-                field = template_services.template_field_update(request.user, field, **form.cleaned_data)
+                field = ticket_services.template_field_update(request.user, field, **form.cleaned_data)
             except DomainError as error:
                 add_domain_errors(form, error)
             else:
@@ -192,7 +191,7 @@ def template_field_edit(request, pk, field_pk):
 def template_field_remove(request, pk, field_pk):
     field = get_object_or_404(TemplateField.objects.select_related("template"), pk=field_pk, template_id=pk)
     try:
-        template_services.template_field_remove(request.user, field)
+        ticket_services.template_field_remove(request.user, field)
     except DomainError as error:
         return _refused(request, error, lambda status: _template_page(request, field.template, status=status))
     messages.success(request, _("Field “%(label)s” removed.") % {"label": field.label})
@@ -204,7 +203,7 @@ def template_field_remove(request, pk, field_pk):
 def template_field_move(request, pk, field_pk):
     field = get_object_or_404(TemplateField.objects.select_related("template"), pk=field_pk, template_id=pk)
     try:
-        template_services.template_field_move(request.user, field, request.POST.get("direction", ""))
+        ticket_services.template_field_move(request.user, field, request.POST.get("direction", ""))
     except DomainError as error:
         return _refused(request, error, lambda status: _template_page(request, field.template, status=status))
     return redirect(reverse("administration:template-edit", args=[pk]) + f"#field-{field.pk}")

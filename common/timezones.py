@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import get_format
+from django.utils.translation import gettext as _
 
 
 @lru_cache(maxsize=1)
@@ -40,14 +42,10 @@ class TimeZoneMiddleware:
 
 def datetime_format(request):
     """Context processor: the page's date/time pattern, handed to scripts that render times."""
-    from django.utils.formats import get_format
-
     return {"DATETIME_FORMAT_PATTERN": get_format("DATETIME_FORMAT")}
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
     """For a select: the desk's default first (stored as empty), then every IANA zone."""
-    from django.utils.translation import gettext as _
-
     default = _("Default (%(zone)s)") % {"zone": settings.TIME_ZONE}
     return [("", default)] + [(zone, zone) for zone in time_zone_names()]

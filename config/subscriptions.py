@@ -12,9 +12,9 @@ SUBSCRIPTIONS: list[tuple[str, str]] = [
     # Every status change of a public ticket: a system message in its conversation …
     ("ticket.transitioned", "messenger.services.post_status_notice"),
     # … then, when it became Fertig and its template asks for it, the request for a rating …
-    ("ticket.transitioned", "tickets.feedback.request_feedback_on_done"),
+    ("ticket.transitioned", "messenger.services.request_feedback_on_done"),
     # … and an e-mail to the code user who opened it (a Celery task).
     ("ticket.transitioned", "portal.emails.email_code_user_on_status_change"),
     # Every event: the open ticket pages and lists update themselves.
-    ("*", "messenger.events.push_page_event"),
+    ("*", "messenger.live.push_page_event"),
 ]

@@ -3,6 +3,10 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from common.languages import language_choices
+from common.timezones import time_zone_choices
+from fleet.selectors import active_staff
+
 
 class LoginForm(AuthenticationForm):
     error_messages = {
@@ -37,8 +41,6 @@ class StaffChoiceForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional)"), max_length=2000, required=False)
 
     def __init__(self, *args, **kwargs):
-        from fleet.services import active_staff
-
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = active_staff()
 
@@ -52,9 +54,6 @@ class ProfileForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from common.languages import language_choices
-        from common.timezones import time_zone_choices
-
         super().__init__(*args, **kwargs)
         self.fields["preferred_language"].choices = language_choices()
         self.fields["time_zone"].choices = time_zone_choices()

@@ -5,18 +5,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import NotFound
 from fleet import permissions as rules
 from fleet.models import Assignment, Notification, OfferStatus, SeenMarker, TicketOffer, User
-from fleet.services import active_staff
+from fleet.roles import ROLE_ORDER
 from messenger.selectors import unread_total
 from tickets import lifecycle
 from tickets import selectors as ticket_selectors
 from tickets.models import Ticket
+
+
+def active_staff():
+    """Every active staff member who holds a role."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=[role.value for role in ROLE_ORDER])
+        .distinct()
+        .prefetch_related("groups")
+    )
+
+
+
+def assignees_prefetch() -> Prefetch:
+    """For ticket lists: each ticket's assignees in one extra query."""
+    return Prefetch("assignments", queryset=Assignment.objects.select_related("user"))
+
+
+def assignments_of(ticket: Ticket) -> list[Assignment]:
+    """A ticket's assignees, in the order they joined (the detail page's summary)."""
+    return list(Assignment.objects.filter(ticket=ticket).select_related("user").order_by("created_at"))
 
 
 @dataclass

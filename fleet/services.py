@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 
 from common import events
 from common.errors import ConditionUnmet, InvalidInput, PermissionDenied, WrongState
+from fleet.emails import send_notification_email
 from fleet.models import Assignment, Notification, NotificationKind, OfferStatus, SeenMarker, TicketOffer, User
 from fleet import permissions as rules
 from fleet.permissions import grant_assignee_permissions, revoke_assignee_permissions
-from fleet.roles import ROLE_ORDER
+from fleet.selectors import active_staff
 from tickets import lifecycle
 from tickets import services as ticket_services
 from tickets.choices import HistoryAction, OfferRecipients, Status
@@ -34,15 +35,6 @@ from tickets.models import Ticket
 logger = logging.getLogger(__name__)
 
 # States in which staff can still join a ticket.
-
-
-def active_staff():
-    """Every active staff member who holds a role."""
-    return (
-        User.objects.filter(is_active=True, groups__name__in=[role.value for role in ROLE_ORDER])
-        .distinct()
-        .prefetch_related("groups")
-    )
 
 
 def _require_moderator(actor, ticket, message: str) -> None:
@@ -66,8 +58,6 @@ def notify(user: User, kind: str, ticket: Ticket | None = None, *, actor=None, e
         user=user, kind=kind, ticket=ticket, actor_name=actor.display_name if actor is not None else ""
     )
     if email and user.email:
-        from fleet.tasks import send_notification_email
-
         transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
     return notification
 

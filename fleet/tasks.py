@@ -1,27 +1,10 @@
-from celery import shared_task
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.utils import translation
+"""Scheduled jobs of the fleet (Celery beat, ``CELERY_BEAT_SCHEDULE`` in config/settings.py)."""
 
-from common.links import absolute_url
+from celery import shared_task
+
 from fleet import services
-from fleet.models import Notification
 
 
 @shared_task
 def expire_offers() -> int:
     return services.offers_expire()
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_notification_email(notification_id: int) -> None:
-    notification = Notification.objects.select_related("user", "ticket").filter(pk=notification_id).first()
-    if notification is None or not notification.user.email:
-        return
-    with translation.override(notification.user.preferred_language):
-        ticket_url = absolute_url(notification.ticket.get_absolute_url()) if notification.ticket_id else ""
-        context = {"notification": notification, "user": notification.user, "ticket_url": ticket_url}
-        subject = f"[Leitstand] {notification.get_kind_display()}"
-        text = render_to_string("email/notification.txt", context)
-        html = render_to_string("email/notification.html", context)
-    send_mail(subject, text, None, [notification.user.email], html_message=html)

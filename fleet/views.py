@@ -3,19 +3,22 @@ calls one fleet service and shows the result; a refused action shows why, with i
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from common.errors import DomainError
-from fleet import selectors, services
-from fleet.forms import StaffChoiceForm
+from fleet import selectors, services, staff_services
+from fleet.forms import ProfileForm, StaffChoiceForm
 from fleet.models import TicketOffer
 from tickets import selectors as ticket_selectors
-from tickets.views.detail import render_ticket_page
+from tickets.forms import add_domain_errors
+from tickets.pages import render_ticket_page
 
 
 def _fleet_tab(ticket) -> str:
@@ -162,30 +165,22 @@ def notifications(request):
 @login_required
 def profile(request):
     """A staff member's own settings: language and time zone (pages, messenger, e-mails)."""
-    from django.conf import settings as django_settings
-    from django.utils import translation
-
-    from common.errors import DomainError as ProfileError
-    from fleet import staff_services
-    from fleet.forms import ProfileForm
-    from tickets.forms import add_domain_errors
-
     user = request.user
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
             try:
                 user = staff_services.profile_update(user, **form.cleaned_data)
-            except ProfileError as error:
+            except DomainError as error:
                 add_domain_errors(form, error)
             else:
                 translation.activate(user.preferred_language)
                 messages.success(request, _("Your settings are saved."))
                 response = redirect("fleet:profile")
                 response.set_cookie(
-                    django_settings.LANGUAGE_COOKIE_NAME, user.preferred_language,
-                    max_age=django_settings.LANGUAGE_COOKIE_AGE, samesite="Lax",
-                    secure=django_settings.LANGUAGE_COOKIE_SECURE,
+                    settings.LANGUAGE_COOKIE_NAME, user.preferred_language,
+                    max_age=settings.LANGUAGE_COOKIE_AGE, samesite="Lax",
+                    secure=settings.LANGUAGE_COOKIE_SECURE,
                 )
                 return response
         return render(request, "fleet/profile.html", {"form": form}, status=400)

@@ -22,12 +22,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError, NotFound
-from messenger import events as live
+from messenger import live
 from messenger import selectors, services
 from tickets import lifecycle
 from tickets import selectors as ticket_selectors
 from portal.sessions import code_user_from_session
-from tickets.models import Ticket
 
 CLOSE_FORBIDDEN = 4403
 
@@ -201,7 +200,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
 
         def call():
             with translation.override(self.language):
-                ticket = Ticket.objects.select_related("access_code").get(pk=self.ticket.pk)
+                ticket = ticket_selectors.ticket_reloaded(self.ticket.pk)
                 return function(self.actor, ticket, *args, **kwargs)
 
         return await database_sync_to_async(call)()
@@ -214,12 +213,9 @@ class TicketConsumer(AsyncWebsocketConsumer):
         return await database_sync_to_async(run)()
 
     async def _serialize_by_id(self, pk):
-        from messenger.models import Message
-
         def run():
             with translation.override(self.language):
-                message = Message.objects.select_related("author", "author_code_user").get(pk=pk)
-                return services.serialize(message)
+                return services.serialize(selectors.message_with_author(pk))
 
         return await database_sync_to_async(run)()
 

@@ -30,6 +30,14 @@ def messages_for(actor, ticket: Ticket, *, after_id: int | None = None, before_i
     return list(reversed(queryset.order_by("-id")[:limit]))
 
 
+def message_with_author(pk: int) -> Message | None:
+    """One message as the live push and the socket serialise it (None if it is gone)."""
+    return (
+        Message.objects.select_related("author", "author_code_user").prefetch_related("author__groups")
+        .filter(pk=pk).first()
+    )
+
+
 def read_state(ticket: Ticket) -> dict:
     """How far the staff and the code users have read (for "seen" receipts)."""
     cursors = ReadCursor.objects.filter(ticket=ticket)

@@ -13,8 +13,12 @@ from common.errors import InvalidInput, PermissionDenied, WrongState
 from common.text import clean_text
 from messenger.models import Message, MessageKind, ReadCursor
 from tickets import permissions
+from tickets import selectors as ticket_selectors
 from tickets.choices import Status, Visibility
 from tickets.models import Ticket
+
+# ``data["event"]`` of the system message that asks the code user to rate the finished work.
+FEEDBACK_REQUESTED = "feedback_requested"
 
 
 def may_read(actor, ticket: Ticket) -> bool:
@@ -65,7 +69,7 @@ def render_system_text(message: Message) -> str:
         return _("Status changed: %(from)s → %(to)s") % {
             "from": Status(data["from"]).label, "to": Status(data["to"]).label,
         }
-    if data.get("event") == "feedback_requested":  # tickets.feedback.request_feedback_on_done
+    if data.get("event") == FEEDBACK_REQUESTED:  # request_feedback_on_done
         return _("Please rate the completed work: give it 1 to 5 stars, or tell us if the problem persists.")
     return message.text
 
@@ -164,3 +168,17 @@ def post_status_notice(event: events.DomainEvent) -> None:
         text=f"Status changed: {Status(source).label} → {Status(target).label}",
         data={"event": "status", "from": source, "to": target},
     )
+
+
+def request_feedback_on_done(event: events.DomainEvent) -> None:
+    """Subscriber of "ticket.transitioned" (config/subscriptions.py): when a public ticket with an
+    access code becomes Fertig and its template asks for feedback, a system message asks the code
+    user to rate the work (``tickets.services.feedback`` takes the answer)."""
+    if event.internal or event.payload.get("to") != Status.DONE:
+        return
+    ticket = Ticket.objects.select_related("template").filter(pk=event.ticket_id).first()
+    if ticket is None or ticket.visibility != Visibility.PUBLIC or ticket.access_code_id is None:
+        return
+    if not ticket_selectors.feedback_requested(ticket):
+        return  # the template does not ask, or the ticket moved on meanwhile
+    system_message_post(ticket, text="Please rate the work", data={"event": FEEDBACK_REQUESTED})

@@ -24,13 +24,19 @@ from django_ratelimit.core import is_ratelimited
 from common.errors import DomainError, InvalidInput, NotFound
 from messenger.ui import panel_context
 from portal import sessions as code_sessions
-from tickets import selectors, services
-from tickets import feedback as feedback_services
-from tickets.choices import PROGRESS_ORDER, Status
-from portal.forms import EntryCodeForm, FeedbackForm, IdentityForm, PinForm, PortalTicketForm, ProblemForm
+from portal.forms import (
+    EntryCodeForm,
+    FeedbackForm,
+    IdentityForm,
+    PinForm,
+    PortalTicketForm,
+    ProblemForm,
+)
+from tickets import lifecycle, selectors, services
+from tickets.choices import PROGRESS_ORDER, Status, UpdateKind
 from tickets.forms import CustomFieldsForm, UpdateForm, add_domain_errors
 from tickets.models import AccessCode
-from tickets.views.attachments import attachment_response
+from tickets.downloads import attachment_response
 
 RATE_GROUP = "portal.code-entry"
 ARCHIVE_PAGE_SIZE = 20
@@ -236,10 +242,10 @@ def ticket_page(request, token, number, *, status=200, update_form=None, feedbac
         "steps": _public_steps(ticket),
         "updates": selectors.public_updates(ticket),
         "update_form": update_form or UpdateForm(auto_id=UPDATE_IDS),
-        "may_post": services.may_post_update(code_user, ticket, "public"),
+        "may_post": lifecycle.may_post_update(ticket, code_user, UpdateKind.PUBLIC),
         "may_cancel": "cancel" in services.ticket_available_transitions(code_user, ticket),
-        "feedback_requested": feedback_services.feedback_requested(ticket),
-        "feedback": feedback_services.feedback_of(ticket),
+        "feedback_requested": selectors.feedback_requested(ticket),
+        "feedback": selectors.feedback_of(ticket),
         "feedback_form": feedback_form or FeedbackForm(auto_id=FEEDBACK_IDS),
         "problem_form": problem_form or ProblemForm(auto_id=PROBLEM_IDS),
         "personal_link": request.build_absolute_uri(
@@ -301,7 +307,7 @@ def give_feedback(request, token, number):
         return ticket_page(request, token, number, status=400, feedback_form=form)
     return _act(
         request, token, number,
-        lambda cu, t: feedback_services.feedback_submit(cu, t, stars=form.cleaned_data["stars"], text=form.cleaned_data["text"]),
+        lambda cu, t: services.feedback_submit(cu, t, stars=form.cleaned_data["stars"], text=form.cleaned_data["text"]),
         _("Thank you for your feedback! The ticket is now closed."), form_name="feedback_form", form=form,
     )
 
@@ -313,7 +319,7 @@ def problem_persists(request, token, number):
         return ticket_page(request, token, number, status=400, problem_form=form)
     return _act(
         request, token, number,
-        lambda cu, t: feedback_services.feedback_problem_persists(cu, t, text=form.cleaned_data["text"]),
+        lambda cu, t: services.feedback_problem_persists(cu, t, text=form.cleaned_data["text"]),
         _("Thank you. We are working on it again."), form_name="problem_form", form=form,
     )
 

@@ -21,7 +21,7 @@ def asgi_server(transactional_db):
 
 @pytest.fixture
 def demo_staff(db):
-    from fleet.demo import seed_staff
+    from config.demo.staff import seed_staff
 
     return seed_staff()
 

@@ -15,5 +15,5 @@ def test_the_registered_subscribers_are_exactly_the_listed_ones_in_their_order()
     assert [path for name, path in SUBSCRIPTIONS if name == "ticket.transitioned"].index(
         "messenger.services.post_status_notice"
     ) < [path for name, path in SUBSCRIPTIONS if name == "ticket.transitioned"].index(
-        "tickets.feedback.request_feedback_on_done"
+        "messenger.services.request_feedback_on_done"
     )

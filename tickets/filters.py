@@ -86,12 +86,6 @@ def search_q(term: str) -> Q:
     return Q(pk__in=matches)
 
 
-def _assigned_to(user) -> Exists:
-    from fleet.models import Assignment
-
-    return Exists(Assignment.objects.filter(ticket=OuterRef("pk"), user=user))
-
-
 class TicketListFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
@@ -150,7 +144,8 @@ class TicketListFilter(django_filters.FilterSet):
         return selectors.tickets_assigned_to(user, queryset)
 
     def filter_assignee(self, queryset, name, value):
-        return queryset.filter(_assigned_to(value)) if value else queryset
+        # One assignment per ticket and member (a unique constraint): the join adds no duplicates.
+        return queryset.filter(assignments__user=value) if value else queryset
 
     # --- what the view uses -------------------------------------------------------------------
     def _cleaned(self, name):

@@ -1,4 +1,4 @@
-"""Who may move a ticket through its lifecycle, and when.
+"""Who may change a ticket (move it through its lifecycle, edit it, write updates), and when.
 
 The predicates here are the ``permission=`` and ``conditions=`` of the transitions on
 ``tickets.models.Ticket``. An *actor* is either a staff member (``fleet.User``) or a code user
@@ -12,7 +12,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from common.actors import is_code_user
-from tickets.choices import Status
+from tickets.choices import Status, UpdateKind
+from tickets.custom_fields import custom_values_errors
 from tickets.permissions import code_user_of, is_staff
 
 # --- who the actor is ----------------------------------------------------------------------
@@ -101,13 +102,43 @@ def may_cancel(ticket, actor) -> bool:
     return ticket.status == Status.OPEN and is_opener(ticket, actor)
 
 
+# --- editing, visibility, updates ----------------------------------------------------------------
+
+
+def may_edit(ticket, actor) -> bool:
+    """General information, template fields and the access code: the ticket's workers, staff with
+    the role-wide change right, and the creator of a draft. Never a code user; never when final."""
+    if ticket.is_final or not is_staff(actor):
+        return False
+    if may_work(ticket, actor) or actor.has_perm("tickets.change_ticket", ticket):
+        return True
+    return ticket.status == Status.DRAFT and is_creator(ticket, actor)
+
+
+def may_change_visibility(ticket, actor) -> bool:
+    if not is_staff(actor) or ticket.is_final:
+        return False
+    return (
+        actor.has_perm("tickets.change_ticket")
+        or actor.has_perm("tickets.change_ticket", ticket)
+        or (ticket.status == Status.DRAFT and is_creator(ticket, actor))
+    )
+
+
+def may_post_update(ticket, actor, kind: str) -> bool:
+    """Public updates: the ticket's code users (until it is final) and its staff; internal: staff."""
+    if is_code_user(actor):
+        return kind == UpdateKind.PUBLIC and is_code_user_of(ticket, actor) and not ticket.is_final
+    if not is_staff(actor):
+        return False
+    return may_work(ticket, actor) or is_creator(ticket, actor)
+
+
 # --- transition conditions ---------------------------------------------------------------------
 
 
 def creation_complete(ticket) -> bool:
     """Every creation step of the template is done and the template fields are valid."""
-    from tickets.custom_fields import custom_values_errors
-
     required = set(ticket.template.creation_steps or [])
     if not required <= set(ticket.completed_steps or []):
         return False

@@ -6,18 +6,46 @@ queryset selects what list pages show, so a page costs a constant number of quer
 
 from __future__ import annotations
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from guardian.shortcuts import get_objects_for_user
 
 from common.actors import is_code_user
 from common.errors import NotFound
 from tickets import lifecycle, permissions
-from tickets.choices import FINAL_STATES, PROGRESS_ORDER, UpdateKind
-from tickets.models import AccessCode, Attachment, Ticket, TicketHistory, TicketTemplate, TicketUpdate, normalize_entry_code
+from tickets.choices import FINAL_STATES, PROGRESS_ORDER, Status, UpdateKind, Visibility
+from tickets.models import (
+    AccessCode,
+    Attachment,
+    Feedback,
+    Ticket,
+    TicketHistory,
+    TicketTemplate,
+    TicketUpdate,
+    normalize_entry_code,
+)
 
 
 def _base() -> QuerySet[Ticket]:
     return Ticket.objects.select_related("template", "access_code", "created_by", "created_by_code_user")
+
+
+def ticket_reloaded(pk: int) -> Ticket:
+    """A fresh copy of a ticket the caller already had access to (its state may have moved)."""
+    return _base().get(pk=pk)
 
 
 def tickets_for_staff(user) -> QuerySet[Ticket]:
@@ -91,17 +119,9 @@ def history_for(actor, ticket: Ticket) -> QuerySet[TicketHistory]:
     return TicketHistory.objects.filter(ticket=ticket).select_related("actor", "actor_code_user")
 
 
-def assignees_prefetch() -> Prefetch:
-    from fleet.models import Assignment
-
-    return Prefetch("assignments", queryset=Assignment.objects.select_related("user"))
-
-
 def tickets_assigned_to(user, queryset: QuerySet[Ticket] | None = None) -> QuerySet[Ticket]:
     """"My tickets": those the user holds the per-ticket work permission on, i.e. is assigned to
     (django-guardian's query; role-wide permissions of moderators do not count here)."""
-    from guardian.shortcuts import get_objects_for_user
-
     queryset = tickets_for_staff(user) if queryset is None else queryset
     return get_objects_for_user(
         user, "tickets.work_ticket", klass=queryset, accept_global_perms=False, with_superuser=False
@@ -174,3 +194,50 @@ def access_codes(*, q: str = "", state: str = "") -> QuerySet[AccessCode]:
     if state in ("active", "inactive"):
         codes = codes.filter(is_active=state == "active")
     return codes
+
+
+# --- feedback --------------------------------------------------------------------------------
+
+
+def feedback_requested(ticket: Ticket) -> bool:
+    """Whether the ticket waits for its code user's rating: Fertig, the template asks, none given yet."""
+    return (
+        ticket.status == Status.DONE
+        and ticket.template.asks_feedback
+        and not Feedback.objects.filter(ticket_id=ticket.pk).exists()
+    )
+
+
+def feedback_of(ticket: Ticket) -> Feedback | None:
+    """The ticket's feedback or None (uses a ``select_related("feedback")`` when the query had it)."""
+    try:
+        return ticket.feedback
+    except Feedback.DoesNotExist:
+        return None
+
+
+def feedback_state(ticket: Ticket, feedback: Feedback | None) -> str | None:
+    """What staff pages show about the rating: "given", "pending" (Fertig, waiting for the code
+    user), "none" (finished without a rating although one was asked for), or None (no rating is
+    expected: the template does not ask, the ticket is internal or has no access code)."""
+    if feedback is not None:
+        return "given"
+    if not ticket.template.asks_feedback or ticket.access_code_id is None or ticket.visibility != Visibility.PUBLIC:
+        return None
+    if ticket.status == Status.DONE:
+        return "pending"
+    if ticket.status == Status.CLOSED:
+        return "none"
+    return None
+
+
+def _due(now: datetime) -> Q:
+    cutoff = now - timedelta(days=settings.FEEDBACK_AUTOCLOSE_DAYS)
+    return Q(status_changed_at__lt=cutoff) | Q(status_changed_at__isnull=True, updated_at__lt=cutoff)
+
+
+def tickets_awaiting_autoclose(*, now: datetime | None = None):
+    """Tickets in Fertig waiting for feedback longer than ``FEEDBACK_AUTOCLOSE_DAYS`` days."""
+    return Ticket.objects.filter(
+        _due(now or timezone.now()), status=Status.DONE, template__asks_feedback=True, feedback__isnull=True
+    )

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import translation
 
-from tickets import feedback
+from tickets import services
 
 
 @shared_task
@@ -12,4 +12,4 @@ def autoclose_done_tickets() -> int:
     """Close tickets left in Fertig without feedback for FEEDBACK_AUTOCLOSE_DAYS days."""
     # The history's reason is worded in the site's language (no request, no user here).
     with translation.override(settings.LANGUAGE_CODE):
-        return feedback.tickets_autoclose()
+        return services.tickets_autoclose()

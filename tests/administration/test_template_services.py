@@ -8,7 +8,7 @@ from django.utils import translation
 
 from common.errors import InvalidInput, PermissionDenied
 from tests.factories import TemplateFieldFactory, TicketTemplateFactory, make_ticket
-from tickets import template_services
+from tickets import services as template_services
 from tickets.choices import FieldType, OfferRecipients
 from tickets.models import TemplateField, TicketTemplate
 

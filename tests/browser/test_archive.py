@@ -8,7 +8,7 @@ from fleet.roles import Role
 from tests.factories import AccessCodeFactory, CodeUserFactory, UserFactory, make_ticket
 from tickets import services
 from tickets.choices import Status
-from tickets.feedback import feedback_submit
+from tickets.services import feedback_submit
 
 
 def test_archive_search_and_rating(page, asgi_server, login, screenshot):

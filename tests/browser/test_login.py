@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from fleet.demo import DEMO_PASSWORD
+from config.demo.staff import DEMO_PASSWORD
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from tests.factories import (
 )
 from tickets import services
 from tickets.choices import FieldType, Status
-from tickets.feedback import feedback_submit
+from tickets.services import feedback_submit
 
 LONG_TITLE = (
     "Hydraulikpresse HP-4000 in Halle B verliert seit der Nachtschicht Öl am Hauptzylinder und "

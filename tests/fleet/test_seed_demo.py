@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from fleet.demo import DEMO_PASSWORD
+from config.demo.staff import DEMO_PASSWORD
 from fleet.models import User
 from fleet.roles import Role
 

@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 from django.core.management import call_command
 
-from fleet.demo import DEMO_PASSWORD
+from config.demo.staff import DEMO_PASSWORD
 
 pytestmark = pytest.mark.server
 

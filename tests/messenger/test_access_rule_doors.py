@@ -13,7 +13,7 @@ from tests.messenger.conftest import communicator, session_cookie_for_code_user
 from portal import sessions as code_sessions
 from tickets import services
 from tickets.choices import Status
-from tickets.feedback import feedback_submit
+from tickets.services import feedback_submit
 from tickets.models import Feedback
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -69,7 +69,7 @@ def test_unread_counts_per_ticket_and_total(setup):
 def test_every_status_change_of_a_public_ticket_leaves_one_system_message(setup, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         ticket_services.ticket_finish(setup["mia"], setup["ticket"])
-    # Fertig also asks the code user for feedback (tickets.feedback): a second, separate notice.
+    # Fertig also asks the code user for feedback (messenger.services.request_feedback_on_done): a second, separate notice.
     (notice,) = Message.objects.filter(ticket=setup["ticket"], kind=MessageKind.SYSTEM, data__event="status")
     assert notice.data == {"event": "status", "from": "in_progress", "to": "done"}
     with translation.override("de"):

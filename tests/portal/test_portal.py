@@ -353,7 +353,7 @@ def test_the_code_pages_archive_shows_ratings_and_pages_through_old_tickets(clie
     from portal import views as portal_views
 
     monkeypatch.setattr(portal_views, "ARCHIVE_PAGE_SIZE", 3)
-    from tickets import feedback
+    from tickets import services as feedback
 
     for i in range(4):
         make_ticket(Status.CANCELLED, access_code=code, title=f"Alt {i}")

@@ -11,7 +11,7 @@ from fleet.roles import Role
 from tests.factories import AccessCodeFactory, CodeUserFactory, TicketTemplateFactory, UserFactory, make_ticket
 from tickets import services
 from tickets.choices import Status, Visibility
-from tickets.feedback import feedback_submit
+from tickets.services import feedback_submit
 from tickets.views import archive as archive_view
 
 pytestmark = pytest.mark.django_db

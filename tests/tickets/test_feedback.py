@@ -16,12 +16,8 @@ from messenger.services import serialize
 from tests.factories import AccessCodeFactory, CodeUserFactory, TicketTemplateFactory, make_ticket
 from tickets import services
 from tickets.choices import HistoryAction, Status, UpdateKind, Visibility
-from tickets.feedback import (
-    feedback_problem_persists,
-    feedback_requested,
-    feedback_submit,
-    tickets_autoclose,
-)
+from tickets.selectors import feedback_requested
+from tickets.services import feedback_problem_persists, feedback_submit, tickets_autoclose
 from tickets.models import Feedback, Ticket, TicketHistory, TicketUpdate
 
 pytestmark = pytest.mark.django_db

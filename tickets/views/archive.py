@@ -15,8 +15,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from tickets import selectors
 from tickets.choices import FINAL_STATES, Status
-from tickets.feedback import feedback_of
 from tickets.filters import SEARCH_MAX_LENGTH, archived_tickets
 
 PAGE_SIZE = 25
@@ -58,7 +58,7 @@ def ticket_archive(request):
     q, status, rated = form.value("q"), form.value("status"), form.value("rated")
     paginator = Paginator(archived_tickets(request.user, q=q, status=status, rated=rated), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))  # bad → first page, too far → last page
-    rows = [{"ticket": ticket, "feedback": feedback_of(ticket)} for ticket in page.object_list]
+    rows = [{"ticket": ticket, "feedback": selectors.feedback_of(ticket)} for ticket in page.object_list]
     context = {
         "form": form,
         "rows": rows,

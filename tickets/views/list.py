@@ -18,10 +18,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from fleet import selectors as fleet_selectors
 from messenger.selectors import unread_counts
 from tickets import selectors
 from tickets.choices import Status
-from tickets.feedback import feedback_of
 from tickets.filters import STATUS_TABS, TAB_ACTIVE, TAB_ALL, TicketListFilter
 from tickets.models import Ticket
 
@@ -114,7 +114,7 @@ def ticket_list(request):
 
     paginator = CountedPaginator(
         # The rating joins in (one row at most per ticket): the page stays one query.
-        filterset.qs.select_related("feedback").prefetch_related(selectors.assignees_prefetch()),
+        filterset.qs.select_related("feedback").prefetch_related(fleet_selectors.assignees_prefetch()),
         PAGE_SIZE,
         count=counts.get(tab, counts[TAB_ACTIVE]),
     )
@@ -128,7 +128,7 @@ def ticket_list(request):
             "assignees": [assignment.user for assignment in ticket.assignments.all()],
             "is_own_draft": ticket.status == Status.DRAFT and ticket.created_by_id == request.user.pk,
             "unread": unread.get(ticket.pk, 0),
-            "feedback": feedback_of(ticket),
+            "feedback": selectors.feedback_of(ticket),
         }
         for ticket in page_tickets
     ]

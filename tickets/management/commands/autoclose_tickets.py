@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
-from tickets.feedback import tickets_autoclose
+from tickets.services import tickets_autoclose
 
 
 class Command(BaseCommand):

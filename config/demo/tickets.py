@@ -4,16 +4,31 @@ in every state with public and internal updates and history. Idempotent."""
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from fleet import services as fleet_services
-from fleet.models import User
+from fleet.models import Assignment, Notification, SeenMarker, TicketOffer, User
+from messenger.models import Message
 from fleet.roles import Role
 from tickets import services
-from tickets.choices import FieldType, OfferRecipients, Status, Visibility
-from tickets.models import AccessCode, CodeUser, TemplateField, Ticket, TicketTemplate
+from tickets.choices import FieldType, HistoryAction, OfferRecipients, Status, Visibility
+from tickets.models import (
+    AccessCode,
+    Attachment,
+    CodeUser,
+    Feedback,
+    TemplateField,
+    Ticket,
+    TicketHistory,
+    TicketTemplate,
+    TicketUpdate,
+    stars_display,
+)
 
 TEMPLATE_NAME = "Störungsmeldung Maschine"
 
@@ -142,12 +157,9 @@ FEEDBACK_TEXT = "Schnell und sauber erledigt, der Kompressor läuft wieder ruhig
 def seed_feedback() -> None:
     """The closed demo ticket "Filter verstopft" carries its customer's rating (idempotent).
 
-    The demo ticket is already Geschlossen, so ``tickets.feedback.feedback_submit`` (which closes a
+    The demo ticket is already Geschlossen, so ``tickets.services.feedback_submit`` (which closes a
     Fertig ticket) does not apply: the row and its history entry are written directly, demo only.
     """
-    from tickets.choices import HistoryAction
-    from tickets.models import Feedback, stars_display
-
     ticket = (
         Ticket.objects.filter(title=FEEDBACK_TICKET, template__name=TEMPLATE_NAME, status=Status.CLOSED)
         .select_related("access_code")
@@ -188,15 +200,6 @@ def spread_over_days(now=None) -> int:
     earlier (older than an hour) are left alone, so running the seed again changes nothing.
     Returns the number of tickets moved.
     """
-    from zoneinfo import ZoneInfo
-
-    from django.conf import settings
-    from django.utils import timezone
-
-    from fleet.models import Assignment, Notification, SeenMarker, TicketOffer
-    from messenger.models import Message
-    from tickets.models import Attachment, Feedback, TicketHistory, TicketUpdate
-
     now = now or timezone.now()
     local = ZoneInfo(settings.TIME_ZONE)
     fresh = Ticket.objects.filter(title__in=STARTED_DAYS_AGO, created_at__gte=now - timedelta(hours=1)).order_by("pk")

@@ -18,6 +18,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from common import events
+from messenger import selectors
+from messenger.services import serialize
 
 logger = logging.getLogger(__name__)
 
@@ -98,13 +100,7 @@ def _public_payload(event: events.DomainEvent) -> dict:
 
 
 def push_message(event: events.DomainEvent) -> None:
-    from messenger.models import Message
-    from messenger.services import serialize
-
-    message = (
-        Message.objects.select_related("author", "author_code_user").prefetch_related("author__groups")
-        .filter(pk=event.payload["message_id"]).first()
-    )
+    message = selectors.message_with_author(event.payload["message_id"])
     if message is None:
         return
     # The text is worded per reader for system messages; the consumer re-serialises those.

@@ -1,10 +1,17 @@
 """Demo staff for a first start. Passwords are documented in the README; never use in production."""
 
+from datetime import timedelta
+
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
-from fleet.models import User
+from fleet import services
+from fleet.models import OfferStatus, SeenMarker, TicketOffer, User
 from fleet.roles import Role
+from tickets import services as ticket_services
+from tickets.choices import Status
+from tickets.models import Ticket, TicketTemplate
 
 DEMO_PASSWORD = "leitstand-demo"
 
@@ -44,16 +51,6 @@ def seed_staff() -> dict[str, User]:
 
 def seed_fleet() -> None:
     """Offers in every state, assignments and seen markers on the demo tickets; idempotent."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from fleet import services
-    from fleet.models import OfferStatus, SeenMarker, TicketOffer
-    from tickets import services as ticket_services
-    from tickets.choices import Status
-    from tickets.models import Ticket, TicketTemplate
-
     if TicketOffer.objects.filter(status__in=[OfferStatus.DECLINED, OfferStatus.EXPIRED]).exists():
         return
     staff = {u.username: u for u in User.objects.filter(username__in=[s[0] for s in DEMO_STAFF])}

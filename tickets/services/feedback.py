@@ -8,67 +8,37 @@ In Bearbeitung). Nobody answering within ``settings.FEEDBACK_AUTOCLOSE_DAYS`` da
 ticket by itself (``tickets_autoclose``, run by Celery beat and ``manage.py autoclose_tickets``).
 
 Like ``tickets.services``: the actor comes first, one transaction, history, events after commit.
-The lifecycle steps themselves go through ``tickets.services.ticket_transition``.
+The lifecycle steps themselves go through ``tickets.ticket_transition``.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from common import events
 from common.errors import DomainError, InvalidInput, PermissionDenied, WrongState
 from common.text import clean_text
-from tickets import permissions, services
-from tickets.choices import HistoryAction, Status, Visibility
-from tickets.models import FEEDBACK_TEXT_MAX, STARS_MAX, STARS_MIN, Feedback, Ticket, stars_display
+from tickets import permissions, selectors
+from tickets.choices import HistoryAction, Status
+from tickets.models import (
+    FEEDBACK_TEXT_MAX,
+    STARS_MAX,
+    STARS_MIN,
+    Feedback,
+    Ticket,
+    stars_display,
+)
+from tickets.services.support import history_record, lock_ticket, publish_ticket_event
+from tickets.services.transitions import ticket_transition
+from tickets.services.updates import update_post
 
 logger = logging.getLogger(__name__)
-
-FEEDBACK_REQUESTED_EVENT = "feedback_requested"  # ``data["event"]`` of the messenger's system message
-
-
-# --- reading -------------------------------------------------------------------------------------
-
-
-def feedback_requested(ticket: Ticket) -> bool:
-    """Whether the ticket waits for its code user's rating: Fertig, the template asks, none given yet."""
-    return (
-        ticket.status == Status.DONE
-        and ticket.template.asks_feedback
-        and not Feedback.objects.filter(ticket_id=ticket.pk).exists()
-    )
-
-
-def feedback_of(ticket: Ticket) -> Feedback | None:
-    """The ticket's feedback or None (uses a ``select_related("feedback")`` when the query had it)."""
-    try:
-        return ticket.feedback
-    except Feedback.DoesNotExist:
-        return None
-
-
-def feedback_state(ticket: Ticket, feedback: Feedback | None) -> str | None:
-    """What staff pages show about the rating: "given", "pending" (Fertig, waiting for the code
-    user), "none" (finished without a rating although one was asked for), or None (no rating is
-    expected: the template does not ask, the ticket is internal or has no access code)."""
-    if feedback is not None:
-        return "given"
-    if not ticket.template.asks_feedback or ticket.access_code_id is None or ticket.visibility != Visibility.PUBLIC:
-        return None
-    if ticket.status == Status.DONE:
-        return "pending"
-    if ticket.status == Status.CLOSED:
-        return "none"
-    return None
-
 
 # --- the code user's answer ----------------------------------------------------------------------
 
@@ -81,7 +51,7 @@ def _check_may_answer(code_user, ticket: Ticket) -> None:
         )
     if Feedback.objects.filter(ticket_id=ticket.pk).exists():
         raise WrongState(_("A ticket is rated once."), current_status=ticket.status)
-    if not feedback_requested(ticket):
+    if not selectors.feedback_requested(ticket):
         raise WrongState(
             _("This ticket is %(status)s: no feedback is asked for.") % {"status": ticket.get_status_display()},
             current_status=ticket.status,
@@ -115,21 +85,21 @@ def feedback_submit(code_user, ticket: Ticket | int, *, stars, text="") -> Feedb
     Raises PermissionDenied (not a code user of this ticket), WrongState (no feedback asked for
     now, e.g. already rated) or InvalidInput (``errors`` "stars" / "text"). Nothing is changed then.
     """
-    ticket = services.lock_ticket(ticket)
+    ticket = lock_ticket(ticket)
     _check_may_answer(code_user, ticket)
     stars = _clean_stars(stars)
     text = _clean_text(text, field="text", max_length=FEEDBACK_TEXT_MAX, required=False)
 
     feedback = Feedback.objects.create(ticket=ticket, code_user=code_user, stars=stars, text=text)
-    services.history_record(
+    history_record(
         ticket, code_user, HistoryAction.FEEDBACK, field="feedback", new=stars_display(stars),
         data={"feedback_id": feedback.pk, "stars": stars, "text": text},
     )
-    ticket = services.ticket_transition(
+    ticket = ticket_transition(
         code_user, ticket, "close",
         reason=_("Rated with %(stars)s by the customer.") % {"stars": stars_display(stars)},
     )
-    services.publish_ticket_event("ticket.feedback_given", ticket, code_user, {"stars": stars})
+    publish_ticket_event("ticket.feedback_given", ticket, code_user, {"stars": stars})
     return feedback
 
 
@@ -137,26 +107,14 @@ def feedback_submit(code_user, ticket: Ticket | int, *, stars, text="") -> Feedb
 def feedback_problem_persists(code_user, ticket: Ticket | int, *, text) -> Ticket:
     """"Problem not solved": the code user's words become a public update and the ticket goes
     back from Fertig to In Bearbeitung. Same rules as ``feedback_submit``; ``text`` is required."""
-    ticket = services.lock_ticket(ticket)
+    ticket = lock_ticket(ticket)
     _check_may_answer(code_user, ticket)
     text = _clean_text(text, field="text", max_length=settings.UPDATE_MAX_LENGTH, required=True)
-    services.update_post(code_user, ticket, text=text)
-    return services.ticket_transition(code_user, ticket, "reopen", reason=_("The problem is not solved."))
+    update_post(code_user, ticket, text=text)
+    return ticket_transition(code_user, ticket, "reopen", reason=_("The problem is not solved."))
 
 
 # --- closing without an answer ---------------------------------------------------------------------
-
-
-def _due(now: datetime) -> Q:
-    cutoff = now - timedelta(days=settings.FEEDBACK_AUTOCLOSE_DAYS)
-    return Q(status_changed_at__lt=cutoff) | Q(status_changed_at__isnull=True, updated_at__lt=cutoff)
-
-
-def tickets_awaiting_autoclose(*, now: datetime | None = None):
-    """Tickets in Fertig waiting for feedback longer than ``FEEDBACK_AUTOCLOSE_DAYS`` days."""
-    return Ticket.objects.filter(
-        _due(now or timezone.now()), status=Status.DONE, template__asks_feedback=True, feedback__isnull=True
-    )
 
 
 def tickets_autoclose(*, now: datetime | None = None) -> int:
@@ -172,34 +130,15 @@ def tickets_autoclose(*, now: datetime | None = None) -> int:
         "No feedback within %(days)d day", "No feedback within %(days)d days", days
     ) % {"days": days}
     closed = 0
-    for pk in tickets_awaiting_autoclose(now=now).order_by("status_changed_at", "pk").values_list("pk", flat=True):
+    for pk in selectors.tickets_awaiting_autoclose(now=now).order_by("status_changed_at", "pk").values_list("pk", flat=True):
         try:
             with transaction.atomic():
-                ticket = services.lock_ticket(pk)
-                if not tickets_awaiting_autoclose(now=now).filter(pk=pk).exists():
+                ticket = lock_ticket(pk)
+                if not selectors.tickets_awaiting_autoclose(now=now).filter(pk=pk).exists():
                     continue  # rated, reopened or closed meanwhile
-                services.ticket_transition(None, ticket, "close", reason=reason, expected_status=Status.DONE)
+                ticket_transition(None, ticket, "close", reason=reason, expected_status=Status.DONE)
         except DomainError as error:
             logger.info("ticket %s not closed automatically: %s", pk, error.message)
             continue
         closed += 1
     return closed
-
-
-# --- asking for it -----------------------------------------------------------------------------------
-
-
-def request_feedback_on_done(event: events.DomainEvent) -> None:
-    """Subscriber of "ticket.transitioned" (config/subscriptions.py): when a public ticket
-    with an access code becomes Fertig and its template asks for feedback, a system message in
-    the messenger asks the code user to rate the work."""
-    if event.internal or event.payload.get("to") != Status.DONE:
-        return
-    ticket = Ticket.objects.select_related("template").filter(pk=event.ticket_id).first()
-    if ticket is None or ticket.visibility != Visibility.PUBLIC or ticket.access_code_id is None:
-        return
-    if not feedback_requested(ticket):
-        return  # the template does not ask, or the ticket moved on meanwhile
-    from messenger.services import system_message_post
-
-    system_message_post(ticket, text="Please rate the work", data={"event": FEEDBACK_REQUESTED_EVENT})

@@ -2,15 +2,16 @@ from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
 
 from common.links import absolute_url
+from config.demo.staff import DEMO_PASSWORD, DEMO_STAFF
 from tickets.models import AccessCode
 
-# Each app contributes its demo data; later ones build on earlier ones.
+# The demo data of every app, in order: later seeders build on earlier ones.
 SEEDERS = [
-    "fleet.demo.seed_staff",
-    "tickets.demo.seed_tickets",
-    "fleet.demo.seed_fleet",
-    "tickets.demo.seed_feedback",
-    "tickets.demo.spread_over_days",  # last: gives the fresh demo tickets a past of days and weeks
+    "config.demo.staff.seed_staff",
+    "config.demo.tickets.seed_tickets",
+    "config.demo.staff.seed_fleet",
+    "config.demo.tickets.seed_feedback",
+    "config.demo.tickets.spread_over_days",  # last: gives the fresh demo tickets a past of days and weeks
 ]
 
 
@@ -20,8 +21,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         for path in SEEDERS:
             import_string(path)()
-        from fleet.demo import DEMO_PASSWORD, DEMO_STAFF
-
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all: %s):" % DEMO_PASSWORD))
         for username, first_name, last_name, role in DEMO_STAFF:
             self.stdout.write(f"  {username:<14} {first_name} {last_name} ({role.value})")

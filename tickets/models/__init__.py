@@ -1,0 +1,40 @@
+"""Tickets, their templates, updates, history, feedback and access codes, one module per topic.
+
+The progress status is a django-fsm state machine (see ``tickets.lifecycle`` for who may do
+what). Nothing here sends messages or e-mails: the services publish domain events after commit.
+Everything is importable from ``tickets.models`` (the migrations name some functions there).
+"""
+
+from tickets.models.access import (  # noqa: F401
+    ENTRY_CODE_ALPHABET,
+    AccessCode,
+    CodeUser,
+    generate_entry_code,
+    generate_token,
+    normalize_entry_code,
+)
+from tickets.models.feedback import (  # noqa: F401
+    FEEDBACK_TEXT_MAX,
+    STARS_MAX,
+    STARS_MIN,
+    Feedback,
+    stars_display,
+)
+from tickets.models.log import (  # noqa: F401
+    AppendOnlyModel,
+    Attachment,
+    TicketHistory,
+    TicketUpdate,
+    attachment_path,
+)
+from tickets.models.templates import (  # noqa: F401
+    _all_steps,  # the migrations name it
+    TemplateField,
+    TicketTemplate,
+)
+from tickets.models.ticket import (  # noqa: F401
+    Ticket,
+    TicketGroupObjectPermission,
+    TicketNumberSequence,
+    TicketUserObjectPermission,
+)

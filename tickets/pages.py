@@ -1,0 +1,120 @@
+"""The staff ticket page's frame: summary, status bar, tabs and the messenger beside it.
+
+The page is where the apps meet: the tickets' own tabs, the Flottenmanagement tab (``fleet``) and
+the conversation (``messenger``). ``render_ticket_page`` builds it for the detail views and for
+other apps' actions that show the page again with an error (fleet's offers and assignments).
+The import-linter contract in pyproject.toml lists these few imports of higher apps by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fleet import selectors as fleet_selectors
+from messenger.ui import panel_context
+from tickets import lifecycle, selectors, services
+from tickets.choices import PROGRESS_ORDER, Status, UpdateKind, Visibility
+from tickets.forms import StatusForm, UpdateForm
+
+TABS = [
+    ("general", gettext_lazy("General")),
+    ("updates", gettext_lazy("Updates")),
+    ("internal", gettext_lazy("Internal updates")),
+    ("fleet", gettext_lazy("Fleet management")),
+    ("video", gettext_lazy("Video sessions")),
+    ("history", gettext_lazy("History")),
+]
+
+
+@dataclass
+class StatusStep:
+    value: str
+    label: str
+    current: bool
+    passed: bool
+    reachable: bool
+    reason: str
+
+
+def status_steps(actor, ticket) -> list[StatusStep]:
+    """Every progress state in order (Abgebrochen last), with whether this actor can move there now."""
+    options = {}
+    for option in services.ticket_transition_options(actor, ticket):
+        if option.target and (option.target not in options or option.allowed):
+            options[option.target] = option
+    order = [*PROGRESS_ORDER, Status.CANCELLED]
+    current_index = PROGRESS_ORDER.index(ticket.status) if ticket.status in PROGRESS_ORDER else -1
+    steps = []
+    for index, state in enumerate(order):
+        option = options.get(state)
+        if state == ticket.status:
+            reason = _("This is the current progress status.")
+        elif option is None:
+            reason = _("Cannot be reached from %(status)s.") % {"status": ticket.get_status_display()}
+        else:
+            reason = "" if option.allowed else str(option.reason)
+        steps.append(
+            StatusStep(
+                value=state,
+                label=state.label,
+                current=state == ticket.status,
+                passed=state in PROGRESS_ORDER and index < current_index,
+                reachable=bool(option and option.allowed and state != ticket.status),
+                reason=reason,
+            )
+        )
+    return steps
+
+
+def status_context(request, ticket, *, editing: bool, form: StatusForm | None = None) -> dict:
+    steps = status_steps(request.user, ticket)
+    may_change_visibility = lifecycle.may_change_visibility(ticket, request.user)
+    can_edit = may_change_visibility or any(step.reachable for step in steps)
+    return {
+        "ticket": ticket,
+        "steps": steps,
+        "editing": editing and can_edit,
+        "can_edit": can_edit,
+        "may_change_visibility": may_change_visibility,
+        "visibility_choices": Visibility.choices,
+        "status_form": form,
+    }
+
+
+def render_ticket_page(request, ticket, tab, *, status=200, editing=False, status_form=None, update_form=None):
+    """The detail page with one tab open; also used by other apps' actions to show an error."""
+    feedback = selectors.feedback_of(ticket)
+    context = {
+        **status_context(request, ticket, editing=editing, form=status_form),
+        "tab": tab,
+        "tabs": TABS,
+        "fields": selectors.custom_field_rows(ticket),
+        "assignments": fleet_selectors.assignments_of(ticket),
+        "feedback": feedback,
+        "feedback_state": selectors.feedback_state(ticket, feedback),
+        **panel_context(ticket),
+    }
+    if tab in ("updates", "internal"):
+        kind = UpdateKind.INTERNAL if tab == "internal" else UpdateKind.PUBLIC
+        context["updates"] = (
+            selectors.internal_updates(request.user, ticket) if kind == UpdateKind.INTERNAL
+            else selectors.public_updates(ticket)
+        )
+        context["may_post"] = lifecycle.may_post_update(ticket, request.user, kind)
+        context["update_form"] = update_form or UpdateForm()
+        context["internal"] = kind == UpdateKind.INTERNAL
+    if tab == "history":
+        context["history"] = selectors.history_for(request.user, ticket)
+    if tab == "fleet":
+        fleet = fleet_selectors.fleet_overview(request.user, ticket)
+        context["fleet"] = fleet
+        context["fleet_groups"] = [
+            ("assigned", fleet.assigned, _("Assigned staff"), _("Nobody is assigned yet.")),
+            ("requested", fleet.requested, _("Requested staff"), _("No open offers.")),
+            ("available", fleet.available, _("Available staff"), _("Nobody else is available.")),
+        ]
+    return render(request, "tickets/detail.html", context, status=status)

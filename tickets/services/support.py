@@ -1,0 +1,60 @@
+"""What every ticket service shares: the row lock, the history record and the domain event."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from common import events
+from common.actors import actor_columns, actor_summary
+from common.errors import (
+    PermissionDenied,
+)
+from tickets import lifecycle
+from tickets.choices import (
+    Visibility,
+)
+from tickets.models import (
+    Ticket,
+    TicketHistory,
+)
+
+
+def history_record(ticket, actor, action, *, field="", old="", new="", reason="", data=None) -> TicketHistory:
+    return TicketHistory.objects.create(
+        ticket=ticket,
+        action=action,
+        field=field,
+        old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new),
+        reason=reason or "",
+        data=data or {},
+        **actor_columns(actor),
+    )
+
+
+def publish_ticket_event(name, ticket, actor, payload=None, *, internal=None) -> None:
+    events.publish_on_commit(
+        events.DomainEvent(
+            name=name,
+            ticket_id=ticket.pk,
+            ticket_number=ticket.number,
+            actor=actor_summary(actor),
+            payload=payload or {},
+            internal=ticket.visibility == Visibility.INTERNAL if internal is None else internal,
+        )
+    )
+
+
+def lock_ticket(ticket: Ticket | int) -> Ticket:
+    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
+    return Ticket.objects.select_for_update(of=("self",)).select_related("template", "access_code").get(pk=pk)
+
+
+def require_staff(actor, perm: str | None = None) -> None:
+    if not lifecycle.is_staff(actor) or (perm and not actor.has_perm(perm)):
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+
+# A keyword argument left out (as opposed to given as None).
+UNSET = object()
