@@ -1,10 +1,11 @@
 """Domain events: the one mechanism through which other parts react to changes.
 
 A service publishes exactly one event per change with :func:`publish_on_commit`; it is handed
-to the subscribers only after the surrounding transaction commits (never on rollback).
-Who subscribes to what, and in which order, is one list: ``config/subscriptions.py``
-(registered by ``config.apps.ConfigConfig.ready``). Subscribers of an event's name run in that
-order, then those of "*" (every event).
+to the subscribers only after the surrounding transaction commits (never on rollback). Which
+events exist, and their payloads, is the catalogue ``tickets/events.py``. Who subscribes to what,
+and in which order, is one list: ``config/subscriptions.py`` (registered by
+``config.apps.ConfigConfig.ready``). The subscribers of an event run in the order they were
+subscribed, and only those: there is no "every event" wildcard.
 
 A subscriber receives the :class:`DomainEvent`. It must be quick: slow work (e-mail, webhooks)
 belongs in a Celery task it enqueues. A failing subscriber is logged and does not stop the others
@@ -50,7 +51,7 @@ def unsubscribe(name: str, subscriber: Subscriber) -> None:
 
 
 def dispatch(event: DomainEvent) -> None:
-    for subscriber in [*_subscribers[event.name], *_subscribers["*"]]:
+    for subscriber in list(_subscribers[event.name]):
         try:
             subscriber(event)
         except Exception:  # noqa: BLE001 - one subscriber must not break the others

@@ -1,10 +1,12 @@
 """Who reacts to which domain event, and in which order: one list for the whole project.
 
-Subscribers of one event run in the order given here (then those of "*"), after the
-transaction commits (``common.events``). The order matters where two subscribers write into the
+Subscribers of one event run in the order given here, after the transaction commits
+(``common.events``); every name is an event of the catalogue (``tickets/events.py``). The order matters where two subscribers write into the
 same conversation: the messenger's status notice ("… → Fertig") comes before the request for
 feedback. Registered once by ``config.apps.ConfigConfig.ready`` (the last installed app).
 """
+
+from tickets.events import CATALOGUE
 
 SUBSCRIPTIONS: list[tuple[str, str]] = [
     # A ticket became Offen (submitted, or released by its last assignee): offers go out.
@@ -15,6 +17,6 @@ SUBSCRIPTIONS: list[tuple[str, str]] = [
     ("ticket.transitioned", "messenger.services.request_feedback_on_done"),
     # … and an e-mail to the code user who opened it (a Celery task).
     ("ticket.transitioned", "portal.emails.email_code_user_on_status_change"),
-    # Every event: the open ticket pages and lists update themselves.
-    ("*", "messenger.live.push_page_event"),
+    # Last, for every event of the catalogue: the open ticket pages and lists update themselves.
+    *[(name, "messenger.live.push_page_event") for name in CATALOGUE],
 ]

@@ -21,12 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import events
+from common.events import publish_on_commit
 from common.errors import ConditionUnmet, InvalidInput, PermissionDenied, WrongState
 from fleet.emails import send_notification_email
 from fleet.models import Assignment, Notification, NotificationKind, OfferStatus, SeenMarker, TicketOffer, User
 from fleet import permissions as rules
 from fleet.permissions import grant_assignee_permissions, revoke_assignee_permissions
 from fleet.selectors import active_staff
+from tickets import events as ticket_events
 from tickets import lifecycle
 from tickets import services as ticket_services
 from tickets.choices import HistoryAction, OfferRecipients, Status
@@ -115,7 +117,7 @@ def assignee_add(actor, ticket: Ticket | int, user: User, *, via_offer: bool = F
         ticket, actor, HistoryAction.ASSIGNMENT, field="assignees", new=user.display_name,
         data={"user_id": user.pk, "change": "added", "via_offer": via_offer},
     )
-    ticket_services.publish_ticket_event("fleet.assignee_added", ticket, actor, {"user_id": user.pk, "via_offer": via_offer})
+    publish_on_commit(ticket_events.fleet_assignee_added(ticket, actor, user=user, via_offer=via_offer))
     if _places_left(ticket) <= 0:
         _withdraw_pending(ticket)
     if ticket.status == Status.OPEN:
@@ -140,7 +142,7 @@ def assignee_remove(actor, ticket: Ticket | int, user: User, *, reason: str = ""
         ticket, actor, HistoryAction.ASSIGNMENT, field="assignees", old=user.display_name, reason=reason,
         data={"user_id": user.pk, "change": "released" if released else "removed"},
     )
-    ticket_services.publish_ticket_event("fleet.assignee_removed", ticket, actor, {"user_id": user.pk, "released": released})
+    publish_on_commit(ticket_events.fleet_assignee_removed(ticket, actor, user=user, released=released))
     if ticket.status in (Status.ASSIGNED, Status.IN_PROGRESS) and not Assignment.objects.filter(ticket=ticket).exists():
         ticket_services.ticket_transition(actor, ticket, "release", reason=reason)
 
@@ -178,9 +180,7 @@ def assignee_forward(actor, ticket: Ticket | int, to_user: User, *, from_user: U
         new=to_user.display_name, reason=reason,
         data={"change": "forwarded", "from_user_id": from_user.pk, "to_user_id": to_user.pk},
     )
-    ticket_services.publish_ticket_event(
-        "fleet.forwarded", ticket, actor, {"from_user_id": from_user.pk, "to_user_id": to_user.pk}
-    )
+    publish_on_commit(ticket_events.fleet_forwarded(ticket, actor, from_user=from_user, to_user=to_user))
     return assignment
 
 
@@ -239,7 +239,7 @@ def offers_send(actor, ticket: Ticket | int, users=None) -> list[TicketOffer]:
         ticket, actor, HistoryAction.OFFER, field="offers", new=names,
         data={"change": "sent", "user_ids": [u.pk for u in recipients], "expires_at": expires_at.isoformat()},
     )
-    ticket_services.publish_ticket_event("fleet.offers_sent", ticket, actor, {"user_ids": [u.pk for u in recipients]})
+    publish_on_commit(ticket_events.fleet_offers_sent(ticket, actor, users=recipients))
     return offers
 
 
@@ -288,7 +288,7 @@ def offer_decline(actor, offer: TicketOffer | int, *, reason: str = "") -> Ticke
         ticket, actor, HistoryAction.OFFER, field="offers", old=actor.display_name, reason=reason,
         data={"change": "declined", "user_id": actor.pk},
     )
-    ticket_services.publish_ticket_event("fleet.offer_declined", ticket, actor, {"user_id": actor.pk})
+    publish_on_commit(ticket_events.fleet_offer_declined(ticket, actor, user_id=actor.pk))
     return offer
 
 
@@ -303,7 +303,7 @@ def offer_withdraw(actor, offer: TicketOffer | int) -> TicketOffer:
         ticket, actor, HistoryAction.OFFER, field="offers", old=offer.user.display_name,
         data={"change": "withdrawn", "user_id": offer.user_id},
     )
-    ticket_services.publish_ticket_event("fleet.offer_withdrawn", ticket, actor, {"user_id": offer.user_id})
+    publish_on_commit(ticket_events.fleet_offer_withdrawn(ticket, actor, user_id=offer.user_id))
     return offer
 
 
@@ -332,9 +332,7 @@ def offers_expire(*, now: datetime | None = None) -> int:
                 old=", ".join(o.user.display_name for o in offers),
                 data={"change": "expired", "user_ids": [o.user_id for o in offers]},
             )
-            ticket_services.publish_ticket_event(
-                "fleet.offers_expired", ticket, None, {"user_ids": [o.user_id for o in offers]}
-            )
+            publish_on_commit(ticket_events.fleet_offers_expired(ticket, user_ids=[o.user_id for o in offers]))
             expired += len(offers)
     return expired
 
@@ -348,13 +346,7 @@ def ticket_seen(user: User, ticket: Ticket) -> bool:
         return False
     _marker, created = SeenMarker.objects.get_or_create(ticket=ticket, user=user)
     if created:
-        events.publish_on_commit(
-            events.DomainEvent(
-                name="fleet.seen", ticket_id=ticket.pk, ticket_number=ticket.number,
-                actor={"kind": "staff", "id": user.pk, "name": user.display_name}, payload={"user_id": user.pk},
-                internal=True,
-            )
-        )
+        publish_on_commit(ticket_events.fleet_seen(ticket, user))
     return created
 
 

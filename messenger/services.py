@@ -8,10 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from common import events
-from common.actors import actor_columns, actor_summary, is_code_user
+from common.actors import actor_columns, is_code_user
 from common.errors import InvalidInput, PermissionDenied, WrongState
 from common.text import clean_text
 from messenger.models import Message, MessageKind, ReadCursor
+from tickets import events as ticket_events
 from tickets import permissions
 from tickets import selectors as ticket_selectors
 from tickets.choices import Status, Visibility
@@ -127,13 +128,7 @@ def system_message_post(ticket: Ticket, *, text: str, data: dict) -> Message:
 
 
 def _publish_message(ticket: Ticket, message: Message, actor) -> None:
-    events.publish_on_commit(
-        events.DomainEvent(
-            name="messenger.message_posted", ticket_id=ticket.pk, ticket_number=ticket.number,
-            actor=actor_summary(actor), payload={"message_id": message.pk},
-            internal=ticket.visibility == Visibility.INTERNAL,
-        )
-    )
+    events.publish_on_commit(ticket_events.messenger_message_posted(ticket, actor, message))
 
 
 def _cursor_filter(actor) -> dict:

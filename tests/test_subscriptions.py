@@ -17,3 +17,13 @@ def test_the_registered_subscribers_are_exactly_the_listed_ones_in_their_order()
     ) < [path for name, path in SUBSCRIPTIONS if name == "ticket.transitioned"].index(
         "messenger.services.request_feedback_on_done"
     )
+
+
+def test_every_event_of_the_catalogue_reaches_the_open_pages_last():
+    from tickets.events import CATALOGUE
+
+    for name in CATALOGUE:
+        paths = [path for event_name, path in SUBSCRIPTIONS if event_name == name]
+        assert paths[-1] == "messenger.live.push_page_event"
+        assert paths.count("messenger.live.push_page_event") == 1
+    assert {name for name, _path in SUBSCRIPTIONS} == set(CATALOGUE)

@@ -6,6 +6,7 @@ from common import events
 from fleet.roles import Role
 from tests.factories import AccessCodeFactory, CodeUserFactory, UserFactory, make_ticket
 from tickets.choices import Status
+from tickets.events import CATALOGUE
 
 
 @dataclass
@@ -74,6 +75,8 @@ def received():
         if not event.name.startswith("messenger."):
             seen.append(event)
 
-    events.subscribe("*", record)
+    for name in CATALOGUE:
+        events.subscribe(name, record)
     yield seen
-    events.unsubscribe("*", record)
+    for name in CATALOGUE:
+        events.unsubscribe(name, record)

@@ -45,7 +45,6 @@ from tickets.services.reports import (  # noqa: F401
 from tickets.services.support import (  # noqa: F401
     history_record,
     lock_ticket,
-    publish_ticket_event,
     require_staff,
 )
 from tickets.services.templates import (  # noqa: F401

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.actors import actor_columns, is_code_user
+from common.events import publish_on_commit
 from common.errors import (
     InvalidInput,
     LimitExceeded,
@@ -19,7 +20,7 @@ from common.errors import (
     WrongState,
 )
 from common.text import clean_text
-from tickets import lifecycle
+from tickets import events, lifecycle
 from tickets.choices import (
     FINAL_STATES,
     CreationStep,
@@ -38,7 +39,6 @@ from tickets.services.support import (
     UNSET,
     history_record,
     lock_ticket,
-    publish_ticket_event,
     require_staff,
 )
 from tickets.services.visibility import ticket_set_visibility
@@ -119,7 +119,7 @@ def ticket_create(
         **actor_columns(actor, user_field="created_by", code_user_field="created_by_code_user"),
     )
     history_record(ticket, actor, HistoryAction.CREATED, field="status", new=Status.DRAFT)
-    publish_ticket_event("ticket.created", ticket, actor, {"status": ticket.status, "visibility": ticket.visibility})
+    publish_on_commit(events.ticket_created(ticket, actor))
     return ticket
 
 
@@ -201,12 +201,8 @@ def ticket_update_fields(
         history_record(ticket, actor, HistoryAction.FIELDS, field=field, old=_display(old), new=_display(new))
     if step_done:
         history_record(ticket, actor, HistoryAction.STEP, field="completed_steps", new=complete_step)
-    publish_ticket_event(
-        "ticket.changed",
-        ticket,
-        actor,
-        {"fields": [field for field, _old, _new in changes], "step": complete_step if step_done else None},
-    )
+    fields = [field for field, _old, _new in changes]
+    publish_on_commit(events.ticket_changed(ticket, actor, fields=fields, step=complete_step if step_done else None))
     return ticket
 
 

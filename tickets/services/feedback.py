@@ -22,9 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from common.events import publish_on_commit
 from common.errors import DomainError, InvalidInput, PermissionDenied, WrongState
 from common.text import clean_text
-from tickets import permissions, selectors
+from tickets import events, permissions, selectors
 from tickets.choices import HistoryAction, Status
 from tickets.models import (
     FEEDBACK_TEXT_MAX,
@@ -34,7 +35,7 @@ from tickets.models import (
     Ticket,
     stars_display,
 )
-from tickets.services.support import history_record, lock_ticket, publish_ticket_event
+from tickets.services.support import history_record, lock_ticket
 from tickets.services.transitions import ticket_transition
 from tickets.services.updates import update_post
 
@@ -99,7 +100,7 @@ def feedback_submit(code_user, ticket: Ticket | int, *, stars, text="") -> Feedb
         code_user, ticket, "close",
         reason=_("Rated with %(stars)s by the customer.") % {"stars": stars_display(stars)},
     )
-    publish_ticket_event("ticket.feedback_given", ticket, code_user, {"stars": stars})
+    publish_on_commit(events.ticket_feedback_given(ticket, code_user, stars=stars))
     return feedback
 
 

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from common import events
-from common.actors import actor_columns, actor_summary
+from common.actors import actor_columns
 from common.errors import (
     PermissionDenied,
 )
 from tickets import lifecycle
-from tickets.choices import (
-    Visibility,
-)
 from tickets.models import (
     Ticket,
     TicketHistory,
@@ -29,19 +25,6 @@ def history_record(ticket, actor, action, *, field="", old="", new="", reason=""
         reason=reason or "",
         data=data or {},
         **actor_columns(actor),
-    )
-
-
-def publish_ticket_event(name, ticket, actor, payload=None, *, internal=None) -> None:
-    events.publish_on_commit(
-        events.DomainEvent(
-            name=name,
-            ticket_id=ticket.pk,
-            ticket_number=ticket.number,
-            actor=actor_summary(actor),
-            payload=payload or {},
-            internal=ticket.visibility == Visibility.INTERNAL if internal is None else internal,
-        )
     )
 
 

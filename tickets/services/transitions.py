@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
+from common.events import publish_on_commit
 from common.errors import (
     ConditionUnmet,
     InvalidInput,
@@ -25,7 +26,8 @@ from tickets.choices import (
 from tickets.models import (
     Ticket,
 )
-from tickets.services.support import history_record, lock_ticket, publish_ticket_event
+from tickets import events
+from tickets.services.support import history_record, lock_ticket
 from tickets.services.visibility import ticket_set_visibility
 
 TRANSITIONS = ["submit", "assign", "start", "finish", "close", "reopen", "release", "cancel"]
@@ -124,7 +126,7 @@ def ticket_transition(
         ticket, actor, HistoryAction.TRANSITION, field="status", old=old, new=ticket.status, reason=reason,
         data={"transition": name},
     )
-    publish_ticket_event("ticket.transitioned", ticket, actor, {"transition": name, "from": old, "to": ticket.status, "reason": reason})
+    publish_on_commit(events.ticket_transitioned(ticket, actor, transition=name, old=old, reason=reason))
     return ticket
 
 

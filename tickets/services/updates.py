@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.actors import actor_columns, is_code_user
+from common.events import publish_on_commit
 from common.errors import (
     InvalidInput,
     PermissionDenied,
@@ -19,14 +20,14 @@ from tickets.attachments import validate_uploads
 from tickets.choices import (
     HistoryAction,
     UpdateKind,
-    Visibility,
 )
 from tickets.models import (
     Attachment,
     Ticket,
     TicketUpdate,
 )
-from tickets.services.support import history_record, lock_ticket, publish_ticket_event
+from tickets import events
+from tickets.services.support import history_record, lock_ticket
 
 
 @transaction.atomic
@@ -74,11 +75,5 @@ def update_post(
         ticket, actor, HistoryAction.UPDATE, field=kind, new=text[:200],
         data={"update_id": update.pk, "corrects": corrects.pk if corrects else None},
     )
-    publish_ticket_event(
-        "ticket.update_posted",
-        ticket,
-        actor,
-        {"update_id": update.pk, "kind": kind, "corrects": corrects.pk if corrects else None},
-        internal=internal or ticket.visibility == Visibility.INTERNAL,
-    )
+    publish_on_commit(events.ticket_update_posted(ticket, actor, update))
     return update

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.events import publish_on_commit
 from common.errors import (
     InvalidInput,
     PermissionDenied,
@@ -19,7 +20,8 @@ from tickets.choices import (
 from tickets.models import (
     Ticket,
 )
-from tickets.services.support import history_record, lock_ticket, publish_ticket_event
+from tickets import events
+from tickets.services.support import history_record, lock_ticket
 
 
 @transaction.atomic
@@ -39,5 +41,5 @@ def ticket_set_visibility(actor, ticket: Ticket | int, visibility: str, *, reaso
     reason = clean_text(reason, field="reason", label=_("Reason"), max_length=2000, required=False)
     history_record(ticket, actor, HistoryAction.VISIBILITY, field="visibility", old=old, new=visibility, reason=reason)
     # Code users learn of it only when the ticket became visible to them.
-    publish_ticket_event("ticket.visibility_changed", ticket, actor, {"from": old, "to": visibility})
+    publish_on_commit(events.ticket_visibility_changed(ticket, actor, old=old))
     return ticket
