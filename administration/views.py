@@ -9,8 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -28,12 +27,11 @@ from administration.forms import (
 )
 from common.errors import DomainError
 from common.links import absolute_url
+from fleet import selectors as fleet_selectors
 from fleet import staff_services
-from fleet.models import User
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from tickets.forms import add_domain_errors
-from tickets.models import AccessCode, TemplateField, TicketTemplate
 from tickets.qr import access_code_url
 
 CODES_PER_PAGE = 50
@@ -81,9 +79,9 @@ def overview(request):
         raise DjangoPermissionDenied
     rights = permissions.rights(request.user)
     counts = {
-        "templates": TicketTemplate.objects.filter(is_active=True).count() if rights["templates"]["view"] else None,
-        "codes": AccessCode.objects.filter(is_active=True).count() if rights["codes"]["view"] else None,
-        "staff": User.objects.filter(is_active=True).count() if rights["staff"]["view"] else None,
+        "templates": ticket_selectors.active_template_count() if rights["templates"]["view"] else None,
+        "codes": ticket_selectors.active_access_code_count() if rights["codes"]["view"] else None,
+        "staff": fleet_selectors.active_staff_count() if rights["staff"]["view"] else None,
     }
     return _render(request, "administration/overview.html", {"counts": counts})
 
@@ -94,9 +92,7 @@ def overview(request):
 @require_GET
 @section_required("templates")
 def template_list(request):
-    templates = TicketTemplate.objects.annotate(
-        field_count=Count("fields", distinct=True), code_count=Count("access_codes", distinct=True)
-    ).order_by("-is_active", "name")
+    templates = ticket_selectors.templates_overview()
     return _render(request, "administration/template_list.html", {"templates": templates})
 
 
@@ -123,7 +119,7 @@ def _template_page(request, template, *, form=None, field_form=None, status=200)
         form = TemplateForm(initial=TemplateForm.initial_for(template), read_only=read_only)
     if field_form is None and not read_only:
         field_form = TemplateFieldForm(prefix="new")
-    fields = list(template.fields.all())
+    fields = ticket_selectors.template_fields(template)
     return _render(
         request, "administration/template_form.html",
         {"template": template, "form": form, "fields": fields, "field_form": field_form, "read_only": read_only},
@@ -134,7 +130,7 @@ def _template_page(request, template, *, form=None, field_form=None, status=200)
 @require_http_methods(["GET", "POST"])
 @section_required("templates")
 def template_edit(request, pk):
-    template = get_object_or_404(TicketTemplate.objects.prefetch_related("offer_members"), pk=pk)
+    template = ticket_selectors.template_for_settings(pk)
     if request.method == "GET":
         return _template_page(request, template)
     if not permissions.may(request.user, "templates", "change"):
@@ -154,7 +150,7 @@ def template_edit(request, pk):
 @require_POST
 @section_required("templates", "change")
 def template_field_add(request, pk):
-    template = get_object_or_404(TicketTemplate, pk=pk)
+    template = ticket_selectors.template_for_settings(pk)
     field_form = TemplateFieldForm(request.POST, prefix="new")
     if field_form.is_valid():
         try:
@@ -170,7 +166,7 @@ def template_field_add(request, pk):
 @require_http_methods(["GET", "POST"])
 @section_required("templates", "change")
 def template_field_edit(request, pk, field_pk):
-    field = get_object_or_404(TemplateField.objects.select_related("template"), pk=field_pk, template_id=pk)
+    field = ticket_selectors.template_field(pk, field_pk)
     form = TemplateFieldForm(request.POST or None, initial=TemplateFieldForm.initial_for(field))
     status = 200
     if request.method == "POST":
@@ -189,7 +185,7 @@ def template_field_edit(request, pk, field_pk):
 @require_POST
 @section_required("templates", "change")
 def template_field_remove(request, pk, field_pk):
-    field = get_object_or_404(TemplateField.objects.select_related("template"), pk=field_pk, template_id=pk)
+    field = ticket_selectors.template_field(pk, field_pk)
     try:
         ticket_services.template_field_remove(request.user, field)
     except DomainError as error:
@@ -201,7 +197,7 @@ def template_field_remove(request, pk, field_pk):
 @require_POST
 @section_required("templates", "change")
 def template_field_move(request, pk, field_pk):
-    field = get_object_or_404(TemplateField.objects.select_related("template"), pk=field_pk, template_id=pk)
+    field = ticket_selectors.template_field(pk, field_pk)
     try:
         ticket_services.template_field_move(request.user, field, request.POST.get("direction", ""))
     except DomainError as error:
@@ -250,7 +246,7 @@ def code_create(request):
 @require_http_methods(["GET", "POST"])
 @section_required("codes")
 def code_edit(request, pk):
-    code = get_object_or_404(AccessCode.objects.select_related("template", "created_by"), pk=pk)
+    code = ticket_selectors.access_code_for_settings(pk)
     may_change = permissions.may(request.user, "codes", "change")
     status = 200
     if request.method == "POST":
@@ -282,7 +278,10 @@ def code_edit(request, pk):
                 field.disabled = True
     return _render(
         request, "administration/code_form.html",
-        {"form": form, "code": code, "entry_url": access_code_url(code, request), "may_change": may_change},
+        {
+            "form": form, "code": code, "entry_url": access_code_url(code, request), "may_change": may_change,
+            "history": ticket_selectors.access_code_history(code),
+        },
         status=status,
     )
 
@@ -290,7 +289,7 @@ def code_edit(request, pk):
 @require_POST
 @section_required("codes", "change")
 def code_set_active(request, pk):
-    code = get_object_or_404(AccessCode, pk=pk)
+    code = ticket_selectors.access_code_for_settings(pk)
     active = request.POST.get("active") == "1"
     try:
         code = ticket_services.access_code_set_active(request.user, code, active)
@@ -311,7 +310,7 @@ def code_set_active(request, pk):
 def code_labels(request):
     """A sheet of QR labels for the chosen codes, laid out for A4."""
     ids = {int(value) for value in request.GET.getlist("ids") if value.isdigit() and len(value) < 12}
-    codes = list(AccessCode.objects.filter(pk__in=ids).select_related("template").order_by("label", "pk"))
+    codes = ticket_selectors.access_codes_by_ids(ids)
     if not codes:
         messages.error(request, _("Choose at least one access code for the labels."))
         return redirect("administration:codes")
@@ -326,7 +325,7 @@ def code_labels(request):
 @require_GET
 @section_required("staff")
 def staff_list(request):
-    members = User.objects.prefetch_related("groups").order_by("-is_active", "last_name", "first_name", "username")
+    members = fleet_selectors.staff_members()
     return _render(request, "administration/staff_list.html", {"members": members})
 
 
@@ -352,7 +351,7 @@ def staff_invite(request):
 
 
 def _staff_page(request, member, *, form=None, status=200):
-    member = User.objects.prefetch_related("groups").get(pk=member.pk)  # as it is now
+    member = fleet_selectors.staff_member(member.pk)  # as it is now
     may_change = permissions.may(request.user, "staff", "change")
     if form is None:
         form = StaffForm(initial=StaffForm.initial_for(member))
@@ -369,7 +368,7 @@ def _staff_page(request, member, *, form=None, status=200):
 @require_http_methods(["GET", "POST"])
 @section_required("staff")
 def staff_edit(request, pk):
-    member = get_object_or_404(User, pk=pk)
+    member = fleet_selectors.staff_member(pk)
     if request.method == "GET":
         return _staff_page(request, member)
     if not permissions.may(request.user, "staff", "change"):
@@ -389,7 +388,7 @@ def staff_edit(request, pk):
 @require_POST
 @section_required("staff", "change")
 def staff_deactivate(request, pk):
-    member = get_object_or_404(User, pk=pk)
+    member = fleet_selectors.staff_member(pk)
     try:
         result = staff_services.staff_deactivate(request.user, member)
     except DomainError as error:
@@ -416,7 +415,7 @@ def staff_deactivate(request, pk):
 @require_POST
 @section_required("staff", "change")
 def staff_reactivate(request, pk):
-    member = get_object_or_404(User, pk=pk)
+    member = fleet_selectors.staff_member(pk)
     try:
         staff_services.staff_reactivate(request.user, member)
     except DomainError as error:
@@ -428,7 +427,7 @@ def staff_reactivate(request, pk):
 @require_POST
 @section_required("staff", "add")
 def staff_resend_invitation(request, pk):
-    member = get_object_or_404(User, pk=pk)
+    member = fleet_selectors.staff_member(pk)
     try:
         staff_services.staff_resend_invitation(request.user, member, base_url=_base_url(request))
     except DomainError as error:

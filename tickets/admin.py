@@ -3,6 +3,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -136,30 +137,46 @@ class AccessCodeAdmin(admin.ModelAdmin):
             self.qr_link(obj),
         )
 
+    actions = ("switch_on", "switch_off")
+
     def get_form(self, request, obj=None, **kwargs):
         self._request = request
-        return super().get_form(request, obj, **kwargs)
+        form = super().get_form(request, obj, **kwargs)
+        # Only templates in use (and the code's own): the service refuses the others.
+        current = obj.template_id if obj is not None else None
+        form.base_fields["template"].queryset = TicketTemplate.objects.filter(Q(is_active=True) | Q(pk=current))
+        return form
 
     def save_model(self, request, obj, form, change):
-        # The form validated the PIN already; the services hash it and record the creator.
-        pin = form.cleaned_data.get("pin") or None
+        """Through the services, like the settings pages: they validate, hash the PIN and write
+        the code's history (so the admin's own log entries are not written twice, below)."""
+        data = form.cleaned_data
+        pin = data.get("pin") or None
+        fields = {key: data[key] for key in ("label", "template", "location", "serial_number")}
         if not change:
-            created = services.access_code_create(
-                request.user,
-                label=obj.label,
-                template=obj.template,
-                location=obj.location,
-                serial_number=obj.serial_number,
-                pin=pin,
-            )
-            obj.pk, obj.token, obj.pin_hash, obj.created_by = created.pk, created.token, created.pin_hash, request.user
-            obj._state.adding = False
-            if not obj.is_active:
-                obj.save(update_fields=["is_active"])
-            return
-        super().save_model(request, obj, form, change)
-        if pin or form.cleaned_data.get("remove_pin"):
-            services.access_code_set_pin(request.user, obj, pin)
+            saved = services.access_code_create(request.user, **fields, pin=pin)
+            if not data["is_active"]:
+                saved = services.access_code_set_active(request.user, saved, False)
+        else:
+            extra = {"pin": pin} if pin or data.get("remove_pin") else {}
+            saved = services.access_code_update(request.user, obj, **fields, is_active=data["is_active"], **extra)
+        obj.__dict__.update(saved.__dict__)
+
+    def log_addition(self, request, obj, message):
+        return None  # access_code_create wrote it
+
+    def log_change(self, request, obj, message):
+        return None  # access_code_update wrote it
+
+    @admin.action(description=_("Switch the selected codes on"), permissions=["change"])
+    def switch_on(self, request, queryset):
+        for code in queryset:
+            services.access_code_set_active(request.user, code, True)
+
+    @admin.action(description=_("Switch the selected codes off"), permissions=["change"])
+    def switch_off(self, request, queryset):
+        for code in queryset:
+            services.access_code_set_active(request.user, code, False)
 
 
 @admin.register(CodeUser)

@@ -9,18 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import (
-    Case,
-    Count,
-    IntegerField,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
 from guardian.shortcuts import get_objects_for_user
 
 from common.actors import is_code_user
@@ -31,6 +24,7 @@ from tickets.models import (
     AccessCode,
     Attachment,
     Feedback,
+    TemplateField,
     Ticket,
     TicketHistory,
     TicketTemplate,
@@ -41,6 +35,15 @@ from tickets.models import (
 
 def _base() -> QuerySet[Ticket]:
     return Ticket.objects.select_related("template", "access_code", "created_by", "created_by_code_user")
+
+
+def with_list_columns(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """What a list row shows beside the ticket's own columns: its rating (joined: one row at most
+    per ticket) and its assignees (one more query for the whole page)."""
+    assignment = Ticket._meta.get_field("assignments").related_model  # fleet's, reached by its relation
+    return queryset.select_related("feedback").prefetch_related(
+        Prefetch("assignments", queryset=assignment.objects.select_related("user"))
+    )
 
 
 def ticket_reloaded(pk: int) -> Ticket:
@@ -194,6 +197,64 @@ def access_codes(*, q: str = "", state: str = "") -> QuerySet[AccessCode]:
     if state in ("active", "inactive"):
         codes = codes.filter(is_active=state == "active")
     return codes
+
+
+
+def access_codes_by_ids(ids) -> list[AccessCode]:
+    """The codes chosen for a sheet of labels, in label order (unknown ids are left out)."""
+    return list(AccessCode.objects.filter(pk__in=list(ids)).select_related("template").order_by("label", "pk"))
+
+
+def access_code_for_settings(pk: int) -> AccessCode:
+    code = AccessCode.objects.select_related("template", "created_by").filter(pk=pk).first()
+    if code is None:
+        raise NotFound(_("There is no such access code."))
+    return code
+
+
+def access_code_history(code: AccessCode, *, limit: int = 20) -> list:
+    """Who changed the code when, newest first (``LogEntry``, written by the access-code services)."""
+    return list(
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(AccessCode), object_id=str(code.pk)
+        ).select_related("user").order_by("-action_time", "-pk")[:limit]
+    )
+
+
+def active_access_code_count() -> int:
+    return AccessCode.objects.filter(is_active=True).count()
+
+
+# --- templates (the settings area) -------------------------------------------------------------------
+
+
+def templates_overview() -> QuerySet[TicketTemplate]:
+    """Every template, active first, with how many fields and access codes it has."""
+    return TicketTemplate.objects.annotate(
+        field_count=Count("fields", distinct=True), code_count=Count("access_codes", distinct=True)
+    ).order_by("-is_active", "name")
+
+
+def template_for_settings(pk: int) -> TicketTemplate:
+    template = TicketTemplate.objects.prefetch_related("offer_members").filter(pk=pk).first()
+    if template is None:
+        raise NotFound(_("There is no such template."))
+    return template
+
+
+def template_fields(template: TicketTemplate) -> list[TemplateField]:
+    return list(template.fields.all())
+
+
+def template_field(template_pk: int, field_pk: int) -> TemplateField:
+    field = TemplateField.objects.select_related("template").filter(pk=field_pk, template_id=template_pk).first()
+    if field is None:
+        raise NotFound(_("There is no such field."))
+    return field
+
+
+def active_template_count() -> int:
+    return TicketTemplate.objects.filter(is_active=True).count()
 
 
 # --- feedback --------------------------------------------------------------------------------

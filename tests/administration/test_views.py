@@ -209,6 +209,13 @@ def test_moderator_creates_a_code_with_pin_and_switches_it_off(client, crew, thi
     response = client.post(reverse("administration:code-set-active", args=[code.pk]), {"active": "1", "next": "https://evil.example/"})
     assert response["Location"] == reverse("administration:codes")
 
+    # Every change is in the code's history, newest first, with who made it.
+    history = client.get(reverse("administration:code-edit", args=[code.pk])).context["history"]
+    name = crew["moderator"].display_name
+    assert [(entry.user.display_name, entry.get_change_message()) for entry in history] == [
+        (name, "Eingeschaltet."), (name, "Ausgeschaltet."), (name, "Hinzugefügt."),
+    ]
+
 
 def test_code_list_search_and_filter(client, crew):
     client.force_login(crew["admin"])

@@ -72,7 +72,7 @@ def test_admin_refuses_a_bad_pin_next_to_the_field(admin_client):
         {"label": "Foyer", "template": TicketTemplateFactory().pk, "is_active": "on", "pin": "12"},
     )
     assert response.status_code == 200
-    assert "4" in response.context["adminform"].form.errors["pin"][0]
+    assert response.context["adminform"].form.errors["pin"] == ["Eine PIN besteht aus 4 bis 12 Ziffern."]
     assert not AccessCode.objects.exists()
 
 
@@ -85,3 +85,55 @@ def test_tickets_are_read_only_in_the_admin(admin_client):
     assert response.status_code == 403
     ticket.refresh_from_db()
     assert ticket.title != "x"
+
+
+def _history(code):
+    from django.contrib.admin.models import LogEntry
+
+    return list(
+        LogEntry.objects.filter(object_id=str(code.pk), content_type__model="accesscode")
+        .order_by("pk").values_list("user_id", "action_flag", "change_message")
+    )
+
+
+def test_switching_a_code_off_in_the_admin_goes_through_the_service_and_writes_its_history_once(admin_client):
+    from django.contrib.admin.models import CHANGE
+
+    from tests.factories import AccessCodeFactory, CodeUserFactory
+    from tickets import permissions
+
+    code = AccessCodeFactory(label="Presse 7")
+    code_user = CodeUserFactory(access_code=code)
+    ticket = make_ticket(Status.OPEN, access_code=code)
+    assert permissions.code_user_can_see(code_user, ticket)
+    admin = admin_client.session["_auth_user_id"]
+    response = admin_client.post(
+        reverse("admin:tickets_accesscode_change", args=[code.pk]),
+        {"label": "Presse 7", "location": "Halle 2", "serial_number": "", "template": code.template_id, "pin": ""},
+    )
+    assert response.status_code == 302
+    code.refresh_from_db()
+    assert (code.is_active, code.location) == (False, "Halle 2")
+    assert _history(code) == [(int(admin), CHANGE, '[{"changed": {"fields": ["Standort", "aktiv"]}}]')]
+    fresh = type(code_user).objects.select_related("access_code").get(pk=code_user.pk)
+    assert not permissions.code_user_can_see(fresh, type(ticket).objects.get(pk=ticket.pk))
+
+
+def test_the_admin_actions_switch_codes_on_and_off_through_the_service(admin_client):
+    from django.contrib.admin.models import CHANGE
+
+    from tests.factories import AccessCodeFactory
+
+    first, second = AccessCodeFactory(), AccessCodeFactory(is_active=False)
+    changelist = reverse("admin:tickets_accesscode_changelist")
+    response = admin_client.post(changelist, {"action": "switch_off", "_selected_action": [first.pk, second.pk]})
+    assert response.status_code == 302
+    first.refresh_from_db(), second.refresh_from_db()
+    assert (first.is_active, second.is_active) == (False, False)
+    admin = int(admin_client.session["_auth_user_id"])
+    assert _history(first) == [(admin, CHANGE, "Ausgeschaltet.")]
+    assert _history(second) == []  # already off: nothing changed, nothing recorded
+    admin_client.post(changelist, {"action": "switch_on", "_selected_action": [second.pk]})
+    second.refresh_from_db()
+    assert second.is_active
+    assert _history(second) == [(admin, CHANGE, "Eingeschaltet.")]

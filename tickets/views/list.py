@@ -18,7 +18,6 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from fleet import selectors as fleet_selectors
 from messenger.selectors import unread_counts
 from tickets import selectors
 from tickets.choices import Status
@@ -113,8 +112,7 @@ def ticket_list(request):
     counts = filterset.tab_counts()
 
     paginator = CountedPaginator(
-        # The rating joins in (one row at most per ticket): the page stays one query.
-        filterset.qs.select_related("feedback").prefetch_related(fleet_selectors.assignees_prefetch()),
+        selectors.with_list_columns(filterset.qs),
         PAGE_SIZE,
         count=counts.get(tab, counts[TAB_ACTIVE]),
     )
