@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from fleet import services as fleet_services
 from fleet.models import Assignment, Notification, SeenMarker, TicketOffer, User
-from messenger.models import Message
 from fleet.roles import Role
+from messenger.models import Message
 from tickets import services
 from tickets.choices import FieldType, HistoryAction, OfferRecipients, Status, Visibility
 from tickets.models import (

@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from fleet.roles import Role
-from tests.browser.audit import audit_widths
+from tests.browser.audit import ARTIFACTS, audit_widths
 from tests.factories import AccessCodeFactory, TemplateFieldFactory, TicketTemplateFactory, UserFactory
 from tickets.models import AccessCode
 
@@ -82,6 +82,11 @@ def test_admin_works_codes_templates_and_staff(page, asgi_server, login):
     page.get_by_role("button", name="„Presse 7“ ausschalten").click()
     expect(page.get_by_text("Zugangscode „Presse 7“ ist ausgeschaltet.")).to_be_visible()
     expect(page.get_by_role("button", name="„Presse 7“ einschalten")).to_be_visible()
+    # … and the code's page says who did it, when.
+    page.get_by_role("link", name="Presse 7", exact=True).click()
+    history = page.get_by_role("list", name="Verlauf")
+    expect(history.get_by_role("listitem").first).to_contain_text(f"{admin.display_name}: Ausgeschaltet.")
+    page.screenshot(path=str(ARTIFACTS / "settings-code-history-desktop.png"), full_page=True)
 
     # A template's custom field.
     page.get_by_role("navigation", name="Bereiche der Einstellungen").get_by_role("link", name="Vorlagen").click()

@@ -13,28 +13,11 @@ from tickets.models.access import (  # noqa: F401
     generate_token,
     normalize_entry_code,
 )
-from tickets.models.feedback import (  # noqa: F401
-    FEEDBACK_TEXT_MAX,
-    STARS_MAX,
-    STARS_MIN,
-    Feedback,
-    stars_display,
-)
-from tickets.models.log import (  # noqa: F401
-    AppendOnlyModel,
-    Attachment,
-    TicketHistory,
-    TicketUpdate,
-    attachment_path,
-)
+from tickets.models.feedback import FEEDBACK_TEXT_MAX, STARS_MAX, STARS_MIN, Feedback, stars_display  # noqa: F401
+from tickets.models.log import AppendOnlyModel, Attachment, TicketHistory, TicketUpdate, attachment_path  # noqa: F401
 from tickets.models.templates import (  # noqa: F401
-    _all_steps,  # the migrations name it
     TemplateField,
     TicketTemplate,
+    _all_steps,  # the migrations name it
 )
-from tickets.models.ticket import (  # noqa: F401
-    Ticket,
-    TicketGroupObjectPermission,
-    TicketNumberSequence,
-    TicketUserObjectPermission,
-)
+from tickets.models.ticket import Ticket, TicketGroupObjectPermission, TicketNumberSequence, TicketUserObjectPermission  # noqa: F401

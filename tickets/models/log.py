@@ -11,13 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from common.actors import display_name_of
-from tickets.choices import (
-    CreationStep,
-    HistoryAction,
-    Status,
-    UpdateKind,
-    Visibility,
-)
+from tickets.choices import CreationStep, HistoryAction, Status, UpdateKind, Visibility
 from tickets.models.access import CodeUser
 from tickets.models.ticket import Ticket
 

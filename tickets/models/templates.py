@@ -10,12 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
-from tickets.choices import (
-    CreationStep,
-    FieldType,
-    OfferRecipients,
-    Visibility,
-)
+from tickets.choices import CreationStep, FieldType, OfferRecipients, Visibility
 
 
 def _all_steps():

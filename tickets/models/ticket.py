@@ -12,11 +12,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from common.models import TimeStampedModel
 from tickets import lifecycle
-from tickets.choices import (
-    ACTIVE_STATES,
-    Status,
-    Visibility,
-)
+from tickets.choices import ACTIVE_STATES, Status, Visibility
 from tickets.models.access import AccessCode, CodeUser
 from tickets.models.templates import TicketTemplate
 

@@ -34,19 +34,9 @@ from tickets.services.editing import (  # noqa: F401
     ticket_create,
     ticket_update_fields,
 )
-from tickets.services.feedback import (  # noqa: F401
-    feedback_problem_persists,
-    feedback_submit,
-    tickets_autoclose,
-)
-from tickets.services.reports import (  # noqa: F401
-    ticket_report,
-)
-from tickets.services.support import (  # noqa: F401
-    history_record,
-    lock_ticket,
-    require_staff,
-)
+from tickets.services.feedback import feedback_problem_persists, feedback_submit, tickets_autoclose  # noqa: F401
+from tickets.services.reports import ticket_report  # noqa: F401
+from tickets.services.support import history_record, lock_ticket, require_staff  # noqa: F401
 from tickets.services.templates import (  # noqa: F401
     FIELD_FIELDS,
     MAX_ASSIGNEES,
@@ -75,9 +65,5 @@ from tickets.services.transitions import (  # noqa: F401
     ticket_transition,
     ticket_transition_options,
 )
-from tickets.services.updates import (  # noqa: F401
-    update_post,
-)
-from tickets.services.visibility import (  # noqa: F401
-    ticket_set_visibility,
-)
+from tickets.services.updates import update_post  # noqa: F401
+from tickets.services.visibility import ticket_set_visibility  # noqa: F401

@@ -13,17 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from common.errors import (
-    InvalidInput,
-    PermissionDenied,
-)
+from common.errors import InvalidInput, PermissionDenied
 from common.languages import is_language
 from common.text import clean_text
-from tickets.models import (
-    AccessCode,
-    CodeUser,
-    TicketTemplate,
-)
+from tickets.models import AccessCode, CodeUser, TicketTemplate
 from tickets.services.support import UNSET, require_staff
 
 # --- access codes and code users ---------------------------------------------------------------

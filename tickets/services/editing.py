@@ -12,35 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.actors import actor_columns, is_code_user
+from common.errors import InvalidInput, LimitExceeded, PermissionDenied, WrongState
 from common.events import publish_on_commit
-from common.errors import (
-    InvalidInput,
-    LimitExceeded,
-    PermissionDenied,
-    WrongState,
-)
 from common.text import clean_text
 from tickets import events, lifecycle
-from tickets.choices import (
-    FINAL_STATES,
-    CreationStep,
-    HistoryAction,
-    Status,
-    Visibility,
-)
+from tickets.choices import FINAL_STATES, CreationStep, HistoryAction, Status, Visibility
 from tickets.custom_fields import clean_custom_values
-from tickets.models import (
-    AccessCode,
-    Ticket,
-    TicketNumberSequence,
-    TicketTemplate,
-)
-from tickets.services.support import (
-    UNSET,
-    history_record,
-    lock_ticket,
-    require_staff,
-)
+from tickets.models import AccessCode, Ticket, TicketNumberSequence, TicketTemplate
+from tickets.services.support import UNSET, history_record, lock_ticket, require_staff
 from tickets.services.visibility import ticket_set_visibility
 
 TITLE_MAX = 200

@@ -22,19 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from common.events import publish_on_commit
 from common.errors import DomainError, InvalidInput, PermissionDenied, WrongState
+from common.events import publish_on_commit
 from common.text import clean_text
 from tickets import events, permissions, selectors
 from tickets.choices import HistoryAction, Status
-from tickets.models import (
-    FEEDBACK_TEXT_MAX,
-    STARS_MAX,
-    STARS_MIN,
-    Feedback,
-    Ticket,
-    stars_display,
-)
+from tickets.models import FEEDBACK_TEXT_MAX, STARS_MAX, STARS_MIN, Feedback, Ticket, stars_display
 from tickets.services.support import history_record, lock_ticket
 from tickets.services.transitions import ticket_transition
 from tickets.services.updates import update_post

@@ -5,9 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tickets.models import (
-    Ticket,
-)
+from tickets.models import Ticket
 from tickets.services.editing import ticket_create
 from tickets.services.transitions import ticket_submit
 from tickets.services.updates import update_post

@@ -1,18 +1,13 @@
-"""What every ticket service shares: the row lock, the history record and the domain event."""
+"""What every ticket service shares: the row lock, the history record and the staff check."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
 from common.actors import actor_columns
-from common.errors import (
-    PermissionDenied,
-)
+from common.errors import PermissionDenied
 from tickets import lifecycle
-from tickets.models import (
-    Ticket,
-    TicketHistory,
-)
+from tickets.models import Ticket, TicketHistory
 
 
 def history_record(ticket, actor, action, *, field="", old="", new="", reason="", data=None) -> TicketHistory:

@@ -10,23 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
+from common.errors import ConditionUnmet, InvalidInput, PermissionDenied, StaleState, WrongState
 from common.events import publish_on_commit
-from common.errors import (
-    ConditionUnmet,
-    InvalidInput,
-    PermissionDenied,
-    StaleState,
-    WrongState,
-)
 from common.text import clean_text
-from tickets.choices import (
-    HistoryAction,
-    Status,
-)
-from tickets.models import (
-    Ticket,
-)
 from tickets import events
+from tickets.choices import HistoryAction, Status
+from tickets.models import Ticket
 from tickets.services.support import history_record, lock_ticket
 from tickets.services.visibility import ticket_set_visibility
 

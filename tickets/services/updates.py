@@ -8,25 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.actors import actor_columns, is_code_user
+from common.errors import InvalidInput, PermissionDenied, WrongState
 from common.events import publish_on_commit
-from common.errors import (
-    InvalidInput,
-    PermissionDenied,
-    WrongState,
-)
 from common.text import clean_text
-from tickets import lifecycle
+from tickets import events, lifecycle
 from tickets.attachments import validate_uploads
-from tickets.choices import (
-    HistoryAction,
-    UpdateKind,
-)
-from tickets.models import (
-    Attachment,
-    Ticket,
-    TicketUpdate,
-)
-from tickets import events
+from tickets.choices import HistoryAction, UpdateKind
+from tickets.models import Attachment, Ticket, TicketUpdate
 from tickets.services.support import history_record, lock_ticket
 
 

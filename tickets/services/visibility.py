@@ -5,22 +5,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.errors import InvalidInput, PermissionDenied, WrongState
 from common.events import publish_on_commit
-from common.errors import (
-    InvalidInput,
-    PermissionDenied,
-    WrongState,
-)
 from common.text import clean_text
-from tickets import lifecycle
-from tickets.choices import (
-    HistoryAction,
-    Visibility,
-)
-from tickets.models import (
-    Ticket,
-)
-from tickets import events
+from tickets import events, lifecycle
+from tickets.choices import HistoryAction, Visibility
+from tickets.models import Ticket
 from tickets.services.support import history_record, lock_ticket
 
 
