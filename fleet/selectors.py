@@ -59,6 +59,10 @@ class Member:
     offer_id: int | None = None
     is_me: bool = False
     actions: list[str] = field(default_factory=list)
+    # The requested group: the state of the member's latest offer for this ticket, and when it got
+    # there (pending: until when it is valid).
+    offer_state: str | None = None
+    offer_state_at: datetime | None = None
 
     @property
     def seen(self) -> bool:
@@ -75,13 +79,28 @@ class FleetOverview:
     forward_targets: list[User]
 
 
+def offer_state(offer: TicketOffer, now: datetime) -> tuple[str, datetime | None]:
+    """An offer's state as the tab shows it, and since when: a pending offer past its time is
+    already "expired" (the beat job marks it a little later)."""
+    if offer.status == OfferStatus.PENDING:
+        if offer.expires_at > now:
+            return OfferStatus.PENDING, offer.expires_at
+        return OfferStatus.EXPIRED, offer.expires_at
+    return offer.status, offer.answered_at or offer.expires_at
+
+
 def fleet_overview(viewer, ticket: Ticket) -> FleetOverview:
-    """The three groups of the tab, each member with the actions this viewer may take: the fleet
+    """The three groups of the tab (the manual's words: assigned; requested = received an offer for
+    this ticket, in whatever state it is now; available = everyone else), each member with the
+    actions this viewer may take: the fleet
     rules (``fleet.permissions``) decide each button, the same rules the services check.
     A constant number of queries, whatever the fleet's size."""
     staff = list(active_staff().order_by("last_name", "first_name", "username"))
     assignments = {a.user_id: a for a in Assignment.objects.filter(ticket=ticket)}
-    offers = {o.user_id: o for o in TicketOffer.objects.filter(ticket=ticket, status=OfferStatus.PENDING)}
+    # Each member's latest offer for this ticket, whatever its state: whoever received one is "requested".
+    offers = {}
+    for offer in TicketOffer.objects.filter(ticket=ticket).order_by("-created_at", "-id"):
+        offers.setdefault(offer.user_id, offer)
     seen = dict(SeenMarker.objects.filter(ticket=ticket).values_list("user_id", "first_seen_at"))
     now = timezone.now()
     places_left = ticket.template.assignees_needed - len(assignments)
@@ -103,14 +122,20 @@ def fleet_overview(viewer, ticket: Ticket) -> FleetOverview:
         elif user.pk in offers:
             offer = offers[user.pk]
             member.since, member.expires_at, member.offer_id = offer.created_at, offer.expires_at, offer.pk
-            answer = rules.may_answer_offer(viewer, ticket, offer, now)
-            member.actions = [
-                action for action, allowed in (
+            member.offer_state, member.offer_state_at = offer_state(offer, now)
+            if rules.offer_is_open(offer, now):
+                answer = rules.may_answer_offer(viewer, ticket, offer, now)
+                choices = (
                     ("accept", answer), ("decline", answer),
                     ("assign", rules.may_assign(viewer, ticket, assigned=False)),
                     ("withdraw", rules.may_withdraw_offer(viewer, ticket, offer, now)),
-                ) if allowed
-            ]
+                )
+            else:  # answered, withdrawn or run out: a moderator may assign them or ask again
+                choices = (
+                    ("assign", rules.may_assign(viewer, ticket, assigned=False)),
+                    ("offer", rules.may_send_offer(viewer, ticket, places_left=places_left)),
+                )
+            member.actions = [action for action, allowed in choices if allowed]
             requested.append(member)
         else:
             member.actions = [

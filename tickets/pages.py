@@ -114,7 +114,7 @@ def render_ticket_page(request, ticket, tab, *, status=200, editing=False, statu
         context["fleet"] = fleet
         context["fleet_groups"] = [
             ("assigned", fleet.assigned, _("Assigned staff"), _("Nobody is assigned yet.")),
-            ("requested", fleet.requested, _("Requested staff"), _("No open offers.")),
+            ("requested", fleet.requested, _("Requested staff"), _("Nobody has received an offer for this ticket yet.")),
             ("available", fleet.available, _("Available staff"), _("Nobody else is available.")),
         ]
     return render(request, "tickets/detail.html", context, status=status)

@@ -22,7 +22,7 @@ def test_list_tabs_filters_and_search(page, asgi_server, login, screenshot):
     login(me)
 
     page.get_by_role("link", name="Tickets").click()
-    tabs = page.get_by_role("navigation", name="Bearbeitungsstatus")
+    tabs = page.get_by_role("navigation", name="Fortschritt-Status")
     expect(page.locator("tbody tr")).to_have_count(4)
     expect(tabs.get_by_role("link", name="Offen")).to_contain_text("2")
     screenshot("list")
@@ -76,7 +76,7 @@ def test_a_ticket_clicked_in_the_list_opens_as_its_own_page(page, asgi_server, l
     page.get_by_role("navigation", name="Hauptmenü").get_by_role("link", name="Tickets").click()
     page.get_by_role("link", name="Titel").click()  # sort in place
     expect(page.locator("th[aria-sort] .sort-link")).to_contain_text("Titel")
-    page.get_by_role("navigation", name="Bearbeitungsstatus").get_by_role("link", name="Offen").click()
+    page.get_by_role("navigation", name="Fortschritt-Status").get_by_role("link", name="Offen").click()
     expect(page).to_have_url(f"{asgi_server.url}/tickets/?sort=title&status=open")
     page.get_by_role("navigation", name="Seiten").get_by_role("link", name="2", exact=True).click()
     expect(page.locator("tbody")).to_contain_text("Pumpe 29")

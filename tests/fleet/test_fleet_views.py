@@ -29,7 +29,7 @@ def test_tab_shows_the_three_groups_with_seen_markers(client, crew, template):
     html = _fleet_tab(client, ticket)
     for heading in ("Zugewiesene Mitarbeiter", "Angefragte Mitarbeiter", "Verfügbare Mitarbeiter"):
         assert heading in html
-    assert "GESEHEN" in html and "NICHT GESEHEN" in html
+    assert "GESEHEN" in html and "UNGESEHEN" in html
     assert "Zuweisen" in html and "Entfernen" in html
 
 

@@ -105,7 +105,7 @@ def test_page_is_german(staff_client, code):
     html = get(staff_client).content.decode()
     assert '<html lang="de">' in html
     assert f"<h1 id=\"archive-heading\">{de('Archive')}</h1>" in html
-    for text in ("Suche", "Bearbeitungsstatus", "Zugangscode", "Nummer", "Titel", "Geschlossen"):
+    for text in ("Suche", "Fortschritt-Status", "Zugangscode", "Nummer", "Titel", "Geschlossen"):
         assert text in html, text
     assert '<span class="list-status list-status-closed">Geschlossen</span>' in html
     assert "Kompressor K3" in html and ticket.template.name in html

@@ -255,5 +255,17 @@ def test_history_tab_names_fields_and_states_in_words(client, cast, ticket_in):
     ticket = ticket_in(Status.IN_PROGRESS)
     html = _login(client, cast.assignee).get(reverse("tickets:tab", args=[ticket.number, "history"])).content.decode()
     assert "<del>Zugewiesen</del> → <ins>In Bearbeitung</ins>" in html
-    assert "Bearbeitungsstatus" in html
+    assert "Fortschritt-Status" in html
     assert "in_progress" not in html.split('id="tab-heading"')[1]
+
+
+def test_the_status_bar_has_the_manuals_two_rows(client, cast, ticket_in):
+    ticket = ticket_in(Status.IN_PROGRESS)
+    client = _login(client, cast.assignee)
+    html = client.get(reverse("tickets:detail", args=[ticket.number])).content.decode()
+    bar = html.split('id="status-bar"', 1)[1].split("</section>", 1)[0]
+    assert '<span class="status-row-label" id="progress-status-label">Fortschritt-Status</span>' in bar
+    assert '<span class="status-row-label" id="visibility-status-label">Sichtbarkeit-Status</span>' in bar
+    editing = client.get(reverse("tickets:detail", args=[ticket.number]), {"edit": "1"}).content.decode()
+    bar = editing.split('id="status-bar"', 1)[1].split("</section>", 1)[0]
+    assert '<legend class="status-row-label">Fortschritt-Status<span class="visually-hidden">' in bar

@@ -72,7 +72,7 @@ def test_page_is_german_with_all_columns(staff_client, staff):
     headers = [re.sub(r"\s+", " ", h).strip() for h in re.findall(r'<th scope="col"[^>]*>(.*?)</th>', html, re.S)]
     headers = [re.sub(r"<[^>]+>|[▲▼↕]", "", h).strip() for h in headers]
     assert headers == [
-        "Nummer", "Titel", "Bearbeitungsstatus", "Sichtbarkeit", "Zugewiesene Mitarbeiter", "Zugangscode",
+        "Nummer", "Titel", "Fortschritt-Status", "Sichtbarkeit", "Zugewiesene Mitarbeiter", "Zugangscode",
         "Vorlage", "Letzte Änderung",
     ]
     assert "Suche" in html and "Nur meine Tickets" in html and "Filter anwenden" in html
