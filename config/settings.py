@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "messenger",
     "videosessions",
     "portal",
+    "guide",
     "config",  # last: wires the apps together (config/subscriptions.py)
     "administration",
 ]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include(fleet_urls.auth_urlpatterns)),
     path("", include("fleet.urls")),
     path("", include("tickets.urls")),
+    path("", include("guide.urls")),
     path("", include("portal.urls")),
     path("settings/", include("administration.urls")),
     path("admin/", admin.site.urls),
