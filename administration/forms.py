@@ -60,6 +60,10 @@ class TemplateForm(forms.Form):
     )
     announce_in_app = forms.BooleanField(label=_("Announce offers in the app"), required=False, initial=True)
     announce_by_email = forms.BooleanField(label=_("Announce offers by e-mail"), required=False)
+    allows_claiming = forms.BooleanField(
+        label=_("Staff may take a ticket without an offer (Übernehmen)"), required=False, initial=True,
+        help_text=_("On by default when offers go to all staff."),
+    )
 
     def __init__(self, *args, read_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -70,8 +70,8 @@ INSTALLED_APPS = [
     "videosessions",
     "portal",
     "guide",
-    "config",  # last: wires the apps together (config/subscriptions.py)
     "administration",
+    "config",  # last: wires the apps together (config/subscriptions.py)
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,10 @@ SUBSCRIPTIONS: list[tuple[str, str]] = [
     ("ticket.transitioned", "messenger.services.request_feedback_on_done"),
     # … and an e-mail to the code user who opened it (a Celery task).
     ("ticket.transitioned", "portal.emails.email_code_user_on_status_change"),
+    # Who took, released or forwarded a public ticket: a notice with names in its conversation.
+    ("fleet.assignee_added", "messenger.services.post_fleet_notice"),
+    ("fleet.assignee_removed", "messenger.services.post_fleet_notice"),
+    ("fleet.forwarded", "messenger.services.post_fleet_notice"),
     # Last, for every event of the catalogue: the open ticket pages and lists update themselves.
     *[(name, "messenger.live.push_page_event") for name in CATALOGUE],
 ]

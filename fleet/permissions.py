@@ -5,7 +5,7 @@ releasing, forwarding or unassigning revokes them)."""
 from guardian.shortcuts import assign_perm, remove_perm
 
 from fleet.models import OfferStatus
-from tickets import lifecycle
+from tickets import lifecycle, permissions
 from tickets.choices import Status
 
 ASSIGNEE_TICKET_PERMISSIONS = ["tickets.work_ticket", "tickets.change_ticket"]
@@ -51,9 +51,36 @@ def may_release(actor, ticket, member, *, assigned: bool) -> bool:
     return is_staffable(ticket) and assigned and getattr(actor, "pk", None) == member.pk
 
 
+def may_release_all(actor, ticket) -> bool:
+    """An administrator gives a whole ticket back: every assignee leaves, it is Offen again and
+    offers go out (the ticket bot: "Administratoren können ein Ticket jederzeit freigeben")."""
+    return ticket.status in (Status.ASSIGNED, Status.IN_PROGRESS) and lifecycle.is_administrator(ticket, actor)
+
+
+def may_reopen_for_offers(actor, ticket, assignee_ids) -> bool:
+    """The status bar's "Offen" from Zugewiesen or In Bearbeitung: an administrator releases the
+    whole ticket, or the last assignee releases their own place."""
+    if ticket.status not in (Status.ASSIGNED, Status.IN_PROGRESS):
+        return False
+    return may_release_all(actor, ticket) or list(assignee_ids) == [getattr(actor, "pk", None)]
+
+
 def may_forward(actor, ticket, from_user, *, assigned: bool) -> bool:
     """Weiterleiten: the assignee hands their place on (a moderator may do it for them)."""
     return is_staffable(ticket) and assigned and (getattr(actor, "pk", None) == from_user.pk or may_steer(actor, ticket))
+
+
+def may_claim(actor, ticket, *, assigned: bool, places_left: int) -> bool:
+    """Übernehmen: a staff member with a role takes an Offen ticket they may see, without an offer,
+    when its template allows it and a place is free (as if they had accepted an offer)."""
+    return (
+        ticket.status == Status.OPEN
+        and ticket.template.allows_claiming
+        and permissions.staff_can_see(actor, ticket)
+        and getattr(actor, "role", None) is not None
+        and not assigned
+        and places_left > 0
+    )
 
 
 def may_send_offer(actor, ticket, *, places_left: int) -> bool:

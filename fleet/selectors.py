@@ -16,6 +16,7 @@ from fleet.roles import ROLE_ORDER
 from messenger.selectors import unread_total
 from tickets import lifecycle
 from tickets import selectors as ticket_selectors
+from tickets.choices import Status
 from tickets.models import Ticket
 
 
@@ -39,6 +40,11 @@ def staff_member(pk: int) -> User:
     if member is None:
         raise NotFound(_("There is no such staff member."))
     return member
+
+
+def staff_member_or_none(pk) -> User | None:
+    """The member a form names by id, or None (a missing or unknown id; the service then says so)."""
+    return User.objects.filter(pk=pk).first() if pk else None
 
 
 def active_staff_count() -> int:
@@ -77,6 +83,7 @@ class FleetOverview:
     can_steer: bool
     places_needed: int
     forward_targets: list[User]
+    can_claim: bool = False  # Übernehmen: the viewer may take the ticket now
 
 
 def offer_state(offer: TicketOffer, now: datetime) -> tuple[str, datetime | None]:
@@ -148,9 +155,27 @@ def fleet_overview(viewer, ticket: Ticket) -> FleetOverview:
     viewer_assigned = viewer.pk in assignments
     may_forward = rules.may_forward(viewer, ticket, viewer, assigned=viewer_assigned)
     forward_targets = [u for u in staff if u.pk not in assignments] if may_forward else []
+    can_claim = rules.may_claim(viewer, ticket, assigned=viewer_assigned, places_left=places_left)
     return FleetOverview(
-        assigned, requested, available, rules.may_steer(viewer, ticket), ticket.template.assignees_needed, forward_targets
+        assigned, requested, available, rules.may_steer(viewer, ticket), ticket.template.assignees_needed,
+        forward_targets, can_claim,
     )
+
+
+def staffing_steps(viewer, ticket: Ticket) -> dict[str, tuple[bool, str]]:
+    """What the status bar may offer beyond the lifecycle's own transitions: Zugewiesen from Offen
+    (choosing an assignee) and Offen from Zugewiesen or In Bearbeitung (releasing); for each,
+    whether this viewer may, and if not why (the fleet rules)."""
+    if ticket.status == Status.OPEN:
+        if rules.may_assign(viewer, ticket, assigned=False):
+            return {Status.ASSIGNED: (True, "")}
+        return {Status.ASSIGNED: (False, str(_("Administrators and moderators assign; you can take the ticket in the Flottenmanagement tab.")))}
+    if ticket.status in (Status.ASSIGNED, Status.IN_PROGRESS):
+        assignee_ids = list(Assignment.objects.filter(ticket=ticket).values_list("user_id", flat=True))
+        if rules.may_reopen_for_offers(viewer, ticket, assignee_ids):
+            return {Status.OPEN: (True, "")}
+        return {Status.OPEN: (False, str(_("Only administrators release a whole ticket; an assignee releases their own place in the Flottenmanagement tab.")))}
+    return {}
 
 
 def access_offer(actor, pk: int) -> TicketOffer:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from common import events
 from common.events import publish_on_commit
-from common.errors import ConditionUnmet, InvalidInput, PermissionDenied, WrongState
+from common.errors import ConditionUnmet, InvalidInput, PermissionDenied, StaleState, WrongState
 from fleet.emails import send_notification_email
 from fleet.models import Assignment, Notification, NotificationKind, OfferStatus, SeenMarker, TicketOffer, User
 from fleet import permissions as rules
@@ -91,23 +91,29 @@ def _withdraw_pending(ticket: Ticket, *, users=None, reason_kind=NotificationKin
     return [offer.user_id for offer in offers]
 
 
+# How someone became an assignee (``fleet.assignee_added``'s ``how``).
+ASSIGNED, VIA_OFFER, CLAIMED = "assigned", "offer", "claim"
+
+
 @transaction.atomic
-def assignee_add(actor, ticket: Ticket | int, user: User, *, via_offer: bool = False) -> Assignment:
-    """Make ``user`` an assignee: by a moderator/admin, or by the user accepting an offer."""
+def assignee_add(actor, ticket: Ticket | int, user: User, *, how: str = ASSIGNED) -> Assignment:
+    """Make ``user`` an assignee: assigned by a moderator/admin, by accepting an offer, or by
+    taking the ticket (``ticket_claim``)."""
     ticket = ticket_services.lock_ticket(ticket)
     if not lifecycle.is_staff(user):
         raise InvalidInput(_("Only active staff members can be assigned."))
-    if via_offer:
-        if actor != user:
-            raise PermissionDenied(_("Only the offered staff member can accept an offer."))
-    else:
+    if how == VIA_OFFER and actor != user:
+        raise PermissionDenied(_("Only the offered staff member can accept an offer."))
+    if how == CLAIMED and actor != user:
+        raise PermissionDenied(_("Only you can take a ticket for yourself."))
+    if how == ASSIGNED:
         _require_moderator(actor, ticket, _("Only administrators and moderators assign staff members."))
     _require_staffable(ticket)
     if Assignment.objects.filter(ticket=ticket, user=user).exists():
         raise InvalidInput(_("%(name)s is already assigned.") % {"name": user.display_name})
     assignment = Assignment.objects.create(ticket=ticket, user=user, assigned_by=actor)
     grant_assignee_permissions(user, ticket)
-    if not via_offer:
+    if how == ASSIGNED:
         # A direct assignment answers any open offer of this person.
         TicketOffer.objects.filter(ticket=ticket, user=user, status=OfferStatus.PENDING).update(
             status=OfferStatus.WITHDRAWN, answered_at=timezone.now()
@@ -115,9 +121,9 @@ def assignee_add(actor, ticket: Ticket | int, user: User, *, via_offer: bool = F
         notify(user, NotificationKind.ASSIGNED, ticket, actor=actor, email=settings.NOTIFY_STAFF_BY_EMAIL)
     ticket_services.history_record(
         ticket, actor, HistoryAction.ASSIGNMENT, field="assignees", new=user.display_name,
-        data={"user_id": user.pk, "change": "added", "via_offer": via_offer},
+        data={"user_id": user.pk, "change": "added", "how": how},
     )
-    publish_on_commit(ticket_events.fleet_assignee_added(ticket, actor, user=user, via_offer=via_offer))
+    publish_on_commit(ticket_events.fleet_assignee_added(ticket, actor, user=user, how=how))
     if _places_left(ticket) <= 0:
         _withdraw_pending(ticket)
     if ticket.status == Status.OPEN:
@@ -145,6 +151,71 @@ def assignee_remove(actor, ticket: Ticket | int, user: User, *, reason: str = ""
     publish_on_commit(ticket_events.fleet_assignee_removed(ticket, actor, user=user, released=released))
     if ticket.status in (Status.ASSIGNED, Status.IN_PROGRESS) and not Assignment.objects.filter(ticket=ticket).exists():
         ticket_services.ticket_transition(actor, ticket, "release", reason=reason)
+
+
+@transaction.atomic
+def ticket_release(actor, ticket: Ticket | int, *, reason: str = "") -> Ticket:
+    """An administrator releases the whole ticket: every assignee leaves (each is told), the ticket
+    goes back to Offen and the offers go out again (the subscriber of ``ticket.transitioned``)."""
+    ticket = ticket_services.lock_ticket(ticket)
+    if not rules.may_release_all(actor, ticket):
+        if lifecycle.is_administrator(ticket, actor):
+            raise WrongState(
+                _("Only a ticket that is Zugewiesen or In Bearbeitung can be released; this one is %(status)s.")
+                % {"status": ticket.get_status_display()},
+                current_status=ticket.status,
+            )
+        raise PermissionDenied(_("Only administrators release a whole ticket; assignees release their own place."))
+    for assignment in Assignment.objects.filter(ticket=ticket).select_related("user").order_by("created_at"):
+        user = assignment.user
+        assignment.delete()
+        revoke_assignee_permissions(user, ticket)
+        notify(user, NotificationKind.UNASSIGNED, ticket, actor=actor, email=settings.NOTIFY_STAFF_BY_EMAIL)
+        ticket_services.history_record(
+            ticket, actor, HistoryAction.ASSIGNMENT, field="assignees", old=user.display_name, reason=reason,
+            data={"user_id": user.pk, "change": "removed"},
+        )
+        publish_on_commit(ticket_events.fleet_assignee_removed(ticket, actor, user=user, released=False))
+    return ticket_services.ticket_transition(actor, ticket, "release", reason=reason)
+
+
+@transaction.atomic
+def status_bar_save(
+    actor, ticket: Ticket | int, *, target: str | None = None, visibility: str | None = None, reason: str = "",
+    expected_status: str | None = None, assignee: User | None = None, fields: dict | None = None,
+) -> Ticket:
+    """SPEICHERN of the staff ticket page, all or nothing: the Allgemein tab's fields (``fields``:
+    title, description, custom_values), the progress status and the visibility. Two targets need
+    the fleet: Zugewiesen from Offen assigns ``assignee``; Offen from Zugewiesen or In Bearbeitung
+    releases (an administrator the whole ticket, the last assignee their own place). Everything
+    else is ``tickets.services.ticket_save_status``."""
+    ticket = ticket_services.lock_ticket(ticket)
+    if expected_status is not None and ticket.status != expected_status:
+        raise StaleState(
+            _("The ticket was changed meanwhile: it is now %(status)s.") % {"status": ticket.get_status_display()},
+            current_status=ticket.status,
+        )
+    if fields:
+        ticket = ticket_services.ticket_update_fields(actor, ticket, **fields)
+    if target == Status.ASSIGNED and ticket.status == Status.OPEN:
+        if assignee is None:
+            raise InvalidInput(_("Choose who works on the ticket."), errors={"assignee": ["required"]})
+        assignee_add(actor, ticket, assignee)
+        ticket.refresh_from_db()
+        target = None
+    elif target == Status.OPEN and ticket.status in (Status.ASSIGNED, Status.IN_PROGRESS):
+        assignee_ids = list(Assignment.objects.filter(ticket=ticket).values_list("user_id", flat=True))
+        if not rules.may_reopen_for_offers(actor, ticket, assignee_ids):
+            raise PermissionDenied(
+                _("Only administrators release a whole ticket; an assignee releases their own place in the Flottenmanagement tab.")
+            )
+        if rules.may_release_all(actor, ticket):
+            ticket_release(actor, ticket, reason=reason)
+        else:
+            assignee_remove(actor, ticket, actor, reason=reason)
+        ticket.refresh_from_db()
+        target = None
+    return ticket_services.ticket_save_status(actor, ticket, target=target, visibility=visibility, reason=reason)
 
 
 def assignee_release(actor, ticket: Ticket | int, *, reason: str = "") -> None:
@@ -273,7 +344,37 @@ def offer_accept(actor, offer: TicketOffer | int) -> Assignment:
     _require_pending(offer, timezone.now())
     _require_staffable(ticket)
     TicketOffer.objects.filter(pk=offer.pk).update(status=OfferStatus.ACCEPTED, answered_at=timezone.now())
-    return assignee_add(actor, ticket, actor, via_offer=True)
+    return assignee_add(actor, ticket, actor, how=VIA_OFFER)
+
+
+@transaction.atomic
+def ticket_claim(actor, ticket: Ticket | int) -> Assignment:
+    """Übernehmen: the actor takes an Offen ticket without an offer, when its template allows it.
+    It is accepting an offer without one: the ticket becomes Zugewiesen, the other open offers are
+    withdrawn when all places are taken, and an open offer of the actor counts as accepted.
+    Two claims at once: the ticket row lock orders them, the second is told someone was quicker."""
+    ticket = ticket_services.lock_ticket(ticket)
+    assigned = Assignment.objects.filter(ticket=ticket, user_id=getattr(actor, "pk", None)).exists()
+    places_left = _places_left(ticket)
+    if not rules.may_claim(actor, ticket, assigned=assigned, places_left=places_left):
+        if assigned:
+            raise InvalidInput(_("You are already assigned to this ticket."))
+        if not lifecycle.is_staff(actor) or getattr(actor, "role", None) is None:
+            raise PermissionDenied(_("Only staff members take tickets."))
+        if ticket.status in (Status.ASSIGNED, Status.IN_PROGRESS) or places_left <= 0:
+            raise ConditionUnmet(_("Someone else was quicker: the ticket already has all the assignees it needs."))
+        if ticket.status != Status.OPEN:
+            raise WrongState(
+                _("Only an Offen ticket can be taken; this one is %(status)s.") % {"status": ticket.get_status_display()},
+                current_status=ticket.status,
+            )
+        if not ticket.template.allows_claiming:
+            raise PermissionDenied(_("Tickets of this template are assigned by offers only; please wait for one."))
+        raise PermissionDenied(_("You are not allowed to take this ticket."))
+    TicketOffer.objects.filter(ticket=ticket, user=actor, status=OfferStatus.PENDING).update(
+        status=OfferStatus.ACCEPTED, answered_at=timezone.now()
+    )
+    return assignee_add(actor, ticket, actor, how=CLAIMED)
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ urlpatterns = [
     path("tickets/<ticket:number>/fleet/offer/", views.send_offer, name="send-offer"),
     path("tickets/<ticket:number>/fleet/forward/", views.forward, name="forward"),
     path("tickets/<ticket:number>/fleet/release/", views.release, name="release"),
+    path("tickets/<ticket:number>/fleet/claim/", views.claim, name="claim"),
 ]
 
 # Login and logout keep their global names (settings.LOGIN_URL = "login").

@@ -95,6 +95,19 @@ def release(request, number):
     return redirect(_fleet_tab(ticket))
 
 
+@require_POST
+@login_required
+def claim(request, number):
+    """Übernehmen."""
+    ticket = ticket_selectors.access_ticket(request.user, number)
+    try:
+        services.ticket_claim(request.user, ticket)
+    except DomainError as error:
+        return _refused(request, ticket, error)
+    messages.success(request, _("You took the ticket: it is assigned to you now."))
+    return redirect(_fleet_tab(ticket))
+
+
 def _offer_for(request, pk) -> TicketOffer:
     return selectors.access_offer(request.user, pk)
 

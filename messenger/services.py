@@ -4,6 +4,7 @@ read cursors, system messages. The consumer and the pages call these."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -67,9 +68,20 @@ def render_system_text(message: Message) -> str:
     if data.get("event") == "status" and data.get("from") == Status.DRAFT:
         return _("The ticket has been received: %(to)s") % {"to": Status(data["to"]).label}
     if data.get("event") == "status":
-        return _("Status changed: %(from)s → %(to)s") % {
-            "from": Status(data["from"]).label, "to": Status(data["to"]).label,
-        }
+        text = _("Status changed: %(from)s → %(to)s") % {"from": Status(data["from"]).label, "to": Status(data["to"]).label}
+        if data.get("reason"):
+            text = _("%(change)s. Reason: %(reason)s") % {"change": text, "reason": data["reason"]}
+        return text
+    if data.get("event") == "fleet":
+        names = {"name": data.get("name", ""), "to": data.get("to_name", "")}
+        if data.get("change") == "taken":
+            return _("%(name)s has taken the ticket.") % names
+        if data.get("change") == "assigned":
+            return _("%(name)s is now working on the ticket.") % names
+        if data.get("change") == "released":
+            return _("%(name)s has released the ticket.") % names
+        if data.get("change") == "forwarded":
+            return _("%(name)s has forwarded the ticket to %(to)s.") % names
     if data.get("event") == FEEDBACK_REQUESTED:  # request_feedback_on_done
         return _("Please rate the completed work: give it 1 to 5 stars, or tell us if the problem persists.")
     return message.text
@@ -158,11 +170,43 @@ def post_status_notice(event: events.DomainEvent) -> None:
     if ticket is None or ticket.visibility != Visibility.PUBLIC or ticket.access_code_id is None:
         return
     source, target = event.payload["from"], event.payload["to"]
-    system_message_post(
-        ticket,
-        text=f"Status changed: {Status(source).label} → {Status(target).label}",
-        data={"event": "status", "from": source, "to": target},
-    )
+    data = {"event": "status", "from": source, "to": target}
+    if event.payload.get("transition") in REASON_SHOWN_FOR and event.payload.get("reason"):
+        data["reason"] = event.payload["reason"]  # closing early or releasing: the customer learns why
+    system_message_post(ticket, text=f"Status changed: {Status(source).label} → {Status(target).label}", data=data)
+
+
+# The transitions whose reason the customer reads in the conversation.
+REASON_SHOWN_FOR = ("close", "release")
+
+
+def post_fleet_notice(event: events.DomainEvent) -> None:
+    """Subscriber of the fleet's events: the customer's conversation says, with names, who took the
+    ticket, who released it and to whom it was forwarded (public tickets with an access code)."""
+    if event.internal:
+        return
+    ticket = Ticket.objects.filter(pk=event.ticket_id).first()
+    if ticket is None or ticket.visibility != Visibility.PUBLIC or ticket.access_code_id is None:
+        return
+    payload = event.payload
+    if event.name == "fleet.assignee_added":
+        change = "taken" if payload["how"] in ("claim", "offer") else "assigned"
+        data = {"event": "fleet", "change": change, "name": _staff_name(payload["user_id"])}
+    elif event.name == "fleet.assignee_removed" and payload["released"]:
+        data = {"event": "fleet", "change": "released", "name": _staff_name(payload["user_id"])}
+    elif event.name == "fleet.forwarded":
+        data = {
+            "event": "fleet", "change": "forwarded",
+            "name": _staff_name(payload["from_user_id"]), "to_name": _staff_name(payload["to_user_id"]),
+        }
+    else:
+        return  # a moderator's staffing change: the status notice tells the customer what matters
+    system_message_post(ticket, text=f"{data['change']}: {data['name']}", data=data)
+
+
+def _staff_name(user_id: int) -> str:
+    user = get_user_model().objects.filter(pk=user_id).first()
+    return user.display_name if user is not None else ""
 
 
 def request_feedback_on_done(event: events.DomainEvent) -> None:

@@ -126,7 +126,7 @@ def assignee_added(w):
     ticket = public_ticket(w, Status.OPEN)
     yield
     fleet_services.assignee_add(w["moderator"], ticket, w["mia"])
-    return ticket, staff(w["moderator"]), {"user_id": w["mia"].pk, "via_offer": False}, False
+    return ticket, staff(w["moderator"]), {"user_id": w["mia"].pk, "how": "assigned"}, False
 
 
 def assignee_added_via_offer(w):
@@ -134,7 +134,14 @@ def assignee_added_via_offer(w):
     offer = offer_to(w, ticket, w["jonas"])
     yield
     fleet_services.offer_accept(w["jonas"], offer)
-    return ticket, staff(w["jonas"]), {"user_id": w["jonas"].pk, "via_offer": True}, False
+    return ticket, staff(w["jonas"]), {"user_id": w["jonas"].pk, "how": "offer"}, False
+
+
+def assignee_claimed(w):
+    ticket = public_ticket(w, Status.OPEN)
+    yield
+    fleet_services.ticket_claim(w["mia"], ticket)
+    return ticket, staff(w["mia"]), {"user_id": w["mia"].pk, "how": "claim"}, False
 
 
 def assignee_removed(w):
@@ -210,7 +217,7 @@ SCENARIOS = {
     "ticket.visibility_changed": [visibility_changed],
     "ticket.update_posted": [public_update_posted, internal_correction_posted],
     "ticket.feedback_given": [feedback_given],
-    "fleet.assignee_added": [assignee_added, assignee_added_via_offer],
+    "fleet.assignee_added": [assignee_added, assignee_added_via_offer, assignee_claimed],
     "fleet.assignee_removed": [assignee_removed, assignee_released],
     "fleet.forwarded": [forwarded],
     "fleet.offers_sent": [offers_sent],

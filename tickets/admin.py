@@ -69,6 +69,7 @@ class TicketTemplateAdmin(admin.ModelAdmin):
                     "offer_validity",
                     "announce_in_app",
                     "announce_by_email",
+                    "allows_claiming",
                 )
             },
         ),

@@ -111,8 +111,9 @@ def ticket_feedback_given(ticket, code_user, *, stars: int) -> DomainEvent:
 # --- fleet ----------------------------------------------------------------------------------------
 
 FLEET_ASSIGNEE_ADDED = _declare(
-    "fleet.assignee_added", ("user_id", "via_offer"),
-    "A staff member joined the ticket (assigned, or accepted an offer).", "fleet.services.assignee_add",
+    "fleet.assignee_added", ("user_id", "how"),
+    "A staff member joined the ticket: `how` is `assigned` (by a moderator), `offer` (accepted one) "
+    "or `claim` (took it: Übernehmen).", "fleet.services.assignee_add",
 )
 FLEET_ASSIGNEE_REMOVED = _declare(
     "fleet.assignee_removed", ("user_id", "released"),
@@ -141,8 +142,8 @@ FLEET_SEEN = _declare(
 )
 
 
-def fleet_assignee_added(ticket, actor, *, user, via_offer: bool) -> DomainEvent:
-    return _event(FLEET_ASSIGNEE_ADDED, ticket, actor, {"user_id": user.pk, "via_offer": via_offer})
+def fleet_assignee_added(ticket, actor, *, user, how: str) -> DomainEvent:
+    return _event(FLEET_ASSIGNEE_ADDED, ticket, actor, {"user_id": user.pk, "how": how})
 
 
 def fleet_assignee_removed(ticket, actor, *, user, released: bool) -> DomainEvent:

@@ -120,6 +120,8 @@ class StatusForm(forms.Form):
     visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices, required=False)
     expected_status = forms.ChoiceField(choices=Status.choices, required=False, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason (optional)"), max_length=2000, required=False)
+    assignee = forms.IntegerField(required=False)  # Zugewiesen from Offen: who (the service checks the id)
+    edit_fields = forms.BooleanField(required=False)  # the Allgemein tab's inputs were part of the form
 
 
 # --- the code-user portal ---------------------------------------------------------------------

@@ -89,6 +89,12 @@ def may_close_done(ticket, actor) -> bool:
     return may_work(ticket, actor) or is_code_user_of(ticket, actor) or is_system(ticket, actor)
 
 
+def may_close_early(ticket, actor) -> bool:
+    """assigned/in_progress → closed (before Fertig): the ticket's assignees and moderators, like
+    every other step of the work, and administrators; with a reason (``ticket_transition``)."""
+    return may_work(ticket, actor) or is_administrator(ticket, actor)
+
+
 def may_reopen_done(ticket, actor) -> bool:
     """done → in_progress: the code user says the problem persists, or staff."""
     return may_work(ticket, actor) or is_code_user_of(ticket, actor)

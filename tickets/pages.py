@@ -18,7 +18,7 @@ from fleet import selectors as fleet_selectors
 from messenger.ui import panel_context
 from tickets import lifecycle, selectors, services
 from tickets.choices import PROGRESS_ORDER, Status, UpdateKind, Visibility
-from tickets.forms import StatusForm, UpdateForm
+from tickets.forms import CustomFieldsForm, GeneralForm, StatusForm, UpdateForm
 
 TABS = [
     ("general", gettext_lazy("General")),
@@ -41,11 +41,15 @@ class StatusStep:
 
 
 def status_steps(actor, ticket) -> list[StatusStep]:
-    """Every progress state in order (Abgebrochen last), with whether this actor can move there now."""
+    """Every progress state in order (Abgebrochen last), with whether this actor can move there now:
+    the lifecycle's transitions, and the fleet's two (Zugewiesen by choosing an assignee, Offen by
+    releasing), each as the rules allow it."""
     options = {}
     for option in services.ticket_transition_options(actor, ticket):
         if option.target and (option.target not in options or option.allowed):
             options[option.target] = option
+    for target, (allowed, reason) in fleet_selectors.staffing_steps(actor, ticket).items():
+        options[target] = services.TransitionOption("staffing", target, allowed, reason)
     order = [*PROGRESS_ORDER, Status.CANCELLED]
     current_index = PROGRESS_ORDER.index(ticket.status) if ticket.status in PROGRESS_ORDER else -1
     steps = []
@@ -70,26 +74,52 @@ def status_steps(actor, ticket) -> list[StatusStep]:
     return steps
 
 
-def status_context(request, ticket, *, editing: bool, form: StatusForm | None = None) -> dict:
+def status_context(request, ticket, *, editing: bool, form: StatusForm | None = None, edit_forms=None) -> dict:
     steps = status_steps(request.user, ticket)
     may_change_visibility = lifecycle.may_change_visibility(ticket, request.user)
-    can_edit = may_change_visibility or any(step.reachable for step in steps)
-    return {
+    may_edit = lifecycle.may_edit(ticket, request.user)
+    can_edit = may_change_visibility or may_edit or any(step.reachable for step in steps)
+    editing = editing and can_edit
+    context = {
         "ticket": ticket,
         "steps": steps,
-        "editing": editing and can_edit,
+        "editing": editing,
         "can_edit": can_edit,
         "may_change_visibility": may_change_visibility,
         "visibility_choices": Visibility.choices,
         "status_form": form,
+        "assign_choices": [],
+        "edit_forms": None,
     }
+    if editing and any(step.value == Status.ASSIGNED and step.reachable for step in steps):
+        context["assign_choices"] = list(fleet_selectors.active_staff().order_by("last_name", "first_name"))
+    if editing and may_edit:
+        context["edit_forms"] = edit_forms or ticket_edit_forms(ticket)
+    return context
 
 
-def render_ticket_page(request, ticket, tab, *, status=200, editing=False, status_form=None, update_form=None):
+def ticket_edit_forms(ticket, data=None) -> tuple[GeneralForm, CustomFieldsForm]:
+    """The Allgemein tab's inputs in edit mode; they belong to the status bar's form (SPEICHERN
+    saves them together with status and visibility), wherever they stand on the page."""
+    general = GeneralForm(data, initial={"title": ticket.title, "description": ticket.description}, prefix="edit")
+    fields = CustomFieldsForm(ticket.template, data, initial=ticket.custom_values, prefix="field")
+    for form in (general, fields):
+        for field in form.fields.values():
+            field.widget.attrs["form"] = STATUS_FORM_ID
+    return general, fields
+
+
+# The id of the status bar's <form>; inputs elsewhere on the page join it with form="…".
+STATUS_FORM_ID = "status-form"
+
+
+def render_ticket_page(
+    request, ticket, tab, *, status=200, editing=False, status_form=None, update_form=None, edit_forms=None
+):
     """The detail page with one tab open; also used by other apps' actions to show an error."""
     feedback = selectors.feedback_of(ticket)
     context = {
-        **status_context(request, ticket, editing=editing, form=status_form),
+        **status_context(request, ticket, editing=editing, form=status_form, edit_forms=edit_forms),
         "tab": tab,
         "tabs": TABS,
         "fields": selectors.custom_field_rows(ticket),

@@ -20,13 +20,14 @@ def test_change_status_and_visibility_through_edit_mode(page, asgi_server, login
     screenshot("detail-general")
 
     page.get_by_role("link", name="BEARBEITEN").click()
-    # Only reachable states can be chosen; the others are disabled and say why.
-    expect(page.get_by_role("radio", name="In Bearbeitung")).to_be_enabled()
-    expect(page.get_by_role("radio", name="Abgebrochen")).to_be_enabled()
-    for name in ("Entwurf", "Offen", "Fertig", "Geschlossen"):
+    # Only reachable states can be chosen (the only assignee may also release the ticket to Offen
+    # or close it early with a reason); the others are disabled and say why.
+    for name in ("Offen", "In Bearbeitung", "Geschlossen", "Abgebrochen"):
+        expect(page.get_by_role("radio", name=name, exact=True)).to_be_enabled()
+    for name in ("Entwurf", "Fertig"):
         expect(page.get_by_role("radio", name=name, exact=True)).to_be_disabled()
     fertig = page.locator("label.status-step", has_text="Fertig")
-    expect(fertig).to_have_attribute("title", re.compile("nicht erreichbar|nicht möglich"))
+    expect(fertig).to_have_attribute("title", "Von „Zugewiesen“ aus nicht erreichbar.")
     fertig.click(force=True)  # clicking a disabled state changes nothing
     expect(page.get_by_role("radio", name="Fertig")).not_to_be_checked()
     screenshot("detail-edit-mode")
@@ -103,9 +104,9 @@ def test_write_updates_and_see_every_tab(page, asgi_server, login, screenshot):
     expect(page.locator(".update-form .field-error")).to_contain_text("erforderlich")
 
     for name, key in (("Flottenmanagement", "fleet"), ("Video-Sessions", "video"), ("Verlauf", "history")):
-        page.get_by_role("link", name=name).click()
+        page.get_by_role("link", name=name, exact=True).click()
         expect(page).to_have_url(re.compile(rf"/{key}/$"))
         page.reload()  # the open tab survives a reload
-        expect(page.get_by_role("link", name=name)).to_have_attribute("aria-current", "page")
+        expect(page.get_by_role("link", name=name, exact=True)).to_have_attribute("aria-current", "page")
         screenshot(f"detail-{key}")
     expect(page.locator(".history-list")).to_contain_text("Jonas Fischer")

@@ -218,19 +218,21 @@ async def test_internal_events_never_reach_a_code_user(chat):
     staff, _, _ = await connect(ticket.number, chat["staff_session"])
     await hello(staff)
 
-    def internal_things():
-        ticket_services.update_post(chat["assignee"], ticket, text="Nur intern", internal=True)
-        fleet_services.assignee_add(chat["moderator"], ticket, chat["moderator"])
-
-    await database_sync_to_async(internal_things)()
+    await database_sync_to_async(ticket_services.update_post)(chat["assignee"], ticket, text="Nur intern", internal=True)
     assert (await receive_until(staff, "ticket.event"))["event"]["area"] == "updates"
-    assert (await receive_until(staff, "ticket.event"))["event"]["area"] == "fleet"
-    # The code user's socket gets presence chatter at most, never these events.
+    # The code user's socket gets presence chatter at most, never this event.
     for _ in range(5):
         if await code.receive_nothing(timeout=0.3):
             break
         frame = await code.receive_json_from(timeout=1)
         assert frame["type"] == "presence", frame
+    # Who works on the ticket is for the customer too: a notice with the name, not the staff event.
+    await database_sync_to_async(fleet_services.assignee_add)(chat["moderator"], ticket, chat["moderator"])
+    assert (await receive_until(staff, "ticket.event"))["event"]["area"] == "fleet"
+    notice = await receive_until(code, "chat.message")
+    assert (notice["message"]["kind"], notice["message"]["text"]) == (
+        "system", f"{chat['moderator'].display_name} bearbeitet jetzt das Ticket."
+    )
     public = await database_sync_to_async(ticket_services.update_post)(chat["assignee"], ticket, text="Öffentlich")
     event = await receive_until(code, "ticket.event")
     assert event["event"]["payload"] == {"kind": "public", "update_id": public.pk}

@@ -65,9 +65,12 @@ def test_edit_mode_enables_only_reachable_states_with_reasons(client, cast, tick
     html = _login(client, cast.assignee).get(ticket.get_absolute_url() + "?edit=1").content.decode()
     states = ("draft", "open", "assigned", "in_progress", "done", "closed", "cancelled")
     enabled = [v for v in states if _is_enabled(html, v)]
-    assert enabled == ["assigned", "in_progress", "cancelled"]  # current + start + cancel
+    # current, release (the only assignee), start, close early (with a reason), cancel
+    assert enabled == ["open", "assigned", "in_progress", "closed", "cancelled"]
     assert "SPEICHERN" in html
-    assert "nicht möglich" in html or "nicht berechtigt" in html  # reasons as tooltips
+    # Why not, as tooltips: Entwurf and Fertig cannot be reached from Zugewiesen.
+    assert html.count('title="Von „Zugewiesen“ aus nicht erreichbar."') == 2
+    assert 'title="Das ist der aktuelle Fortschritt-Status."' in html
 
 
 def _is_enabled(html, value):

@@ -349,7 +349,7 @@ def test_other_transitions_do_not_ask(ticket_in, cast, django_capture_on_commit_
     ticket = ticket_in(Status.DONE)
     with django_capture_on_commit_callbacks(execute=True):
         services.ticket_reopen(cast.assignee, ticket)
-        services.ticket_close(cast.admin, ticket)
+        services.ticket_close(cast.admin, ticket, reason="Vor Ort erledigt")
     assert not any(m.data.get("event") == "feedback_requested" for m in _system_messages(ticket))
 
 

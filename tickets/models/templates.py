@@ -47,6 +47,10 @@ class TicketTemplate(TimeStampedModel):
     offer_validity = models.DurationField(_("offer valid for"), default=timedelta(hours=24))
     announce_in_app = models.BooleanField(_("announce offers in the app"), default=True)
     announce_by_email = models.BooleanField(_("announce offers by e-mail"), default=False)
+    allows_claiming = models.BooleanField(
+        _("staff may take tickets without an offer"), default=True,
+        help_text=_("Übernehmen: a staff member who sees an Offen ticket takes it, as if they had accepted an offer."),
+    )
 
     class Meta:
         verbose_name = _("ticket template")

@@ -124,11 +124,12 @@ class Ticket(ConcurrentTransitionMixin, FSMModelMixin, TimeStampedModel):
 
     @transition(field=status, source=Status.DONE, target=Status.CLOSED, permission=lifecycle.may_close_done, conditions=[])
     @transition(
-        field=status,
-        source=[Status.DRAFT, Status.OPEN, Status.ASSIGNED, Status.IN_PROGRESS],
-        target=Status.CLOSED,
-        permission=lifecycle.is_administrator,
-        conditions=[],
+        field=status, source=[Status.DRAFT, Status.OPEN], target=Status.CLOSED,
+        permission=lifecycle.is_administrator, conditions=[],
+    )
+    @transition(
+        field=status, source=[Status.ASSIGNED, Status.IN_PROGRESS], target=Status.CLOSED,
+        permission=lifecycle.may_close_early, conditions=[],
     )
     def close(self):
         pass

@@ -119,6 +119,7 @@ def _check_code_user_limits(code_user) -> None:
 
 
 
+@transaction.atomic
 def ticket_update_fields(
     actor,
     ticket: Ticket,

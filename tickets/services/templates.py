@@ -37,6 +37,7 @@ TEMPLATE_FIELDS = (
     "offer_validity",
     "announce_in_app",
     "announce_by_email",
+    "allows_claiming",
 )
 FIELD_FIELDS = ("key", "label", "field_type", "required", "choices", "help_text")
 
@@ -112,6 +113,8 @@ def template_create(actor, **data) -> TicketTemplate:
     _require(actor, "tickets.add_tickettemplate", _("Only administrators create templates."))
     template = TicketTemplate()
     _apply_template(template, data)
+    if "allows_claiming" not in data:  # Übernehmen: on by default when offers go to everyone
+        template.allows_claiming = template.offer_recipients == OfferRecipients.ALL_STAFF
     _full_clean(template)
     template.save()
     _set_members(template, data, creating=True)

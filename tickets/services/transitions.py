@@ -21,6 +21,9 @@ from tickets.services.visibility import ticket_set_visibility
 
 TRANSITIONS = ["submit", "assign", "start", "finish", "close", "reopen", "release", "cancel"]
 
+# Closing from these states ends the work before it is Fertig: only with a reason.
+EARLY_CLOSE_FROM = (Status.ASSIGNED, Status.IN_PROGRESS)
+
 TRANSITION_LABELS = {
     "submit": gettext_lazy("Submit"),
     "assign": gettext_lazy("Assign"),
@@ -104,6 +107,11 @@ def ticket_transition(
         )
     _check_transition(ticket, actor, name)
     reason = clean_text(reason, field="reason", label=_("Reason"), max_length=2000, required=False)
+    if name == "close" and ticket.status in EARLY_CLOSE_FROM and not reason:
+        raise InvalidInput(
+            _("Closing before the work is Fertig needs a reason: it goes into the history and, for a public ticket, to the customer."),
+            errors={"reason": ["required"]},
+        )
     old = ticket.status
     getattr(ticket, name)()
     ticket.status_changed_at = timezone.now()

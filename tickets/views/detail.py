@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from common.errors import DomainError
+from fleet import selectors as fleet_selectors
 from fleet import services as fleet_services
 from tickets import pages, selectors, services
 from tickets.forms import StatusForm, UpdateForm, add_domain_errors
@@ -50,16 +51,30 @@ def change_status(request, number):
         messages.error(request, _("Please choose a valid progress status and visibility."))
         return pages.render_ticket_page(request, ticket, tab, status=400, editing=True, status_form=form)
     data = form.cleaned_data
-    target, visibility = data["target_status"], data["visibility"]
+    edit_forms, fields = None, None
+    if data["edit_fields"]:
+        edit_forms = pages.ticket_edit_forms(ticket, request.POST)
+        general, custom = edit_forms
+        general.is_valid()
+        fields = {
+            "title": request.POST.get("edit-title", ""), "description": request.POST.get("edit-description", ""),
+            "custom_values": custom.values(),
+        }
     try:
-        ticket = services.ticket_save_status(
-            request.user, ticket, target=target, visibility=visibility, reason=data["reason"],
-            expected_status=data["expected_status"] or None,
+        ticket = fleet_services.status_bar_save(
+            request.user, ticket, target=data["target_status"], visibility=data["visibility"], reason=data["reason"],
+            expected_status=data["expected_status"] or None, fields=fields,
+            assignee=fleet_selectors.staff_member_or_none(data["assignee"]),
         )
     except DomainError as error:
         ticket.refresh_from_db()
         messages.error(request, error.message)
-        return pages.render_ticket_page(request, ticket, tab, status=error.status_code, editing=True, status_form=form)
+        if edit_forms is not None:
+            for form_ in edit_forms:
+                add_domain_errors(form_, error)
+        return pages.render_ticket_page(
+            request, ticket, tab, status=error.status_code, editing=True, status_form=form, edit_forms=edit_forms
+        )
     messages.success(request, _("Saved."))
     return redirect(_tab_url(ticket, tab))
 
