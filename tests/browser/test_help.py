@@ -1,5 +1,6 @@
-"""The in-app help in the browser: from the ticket's Flottenmanagement tab to its article with one
-click on the "?", the articles at every width, and the code users' page in the portal."""
+"""The in-app help in the browser: from the side menu's HILFE to the articles, from the ticket's
+Flottenmanagement tab to its article with one click on the "?", the articles at every width, and
+the code users' page in the portal."""
 
 from playwright.sync_api import expect
 
@@ -15,8 +16,23 @@ def test_staff_member_opens_the_fleet_help_from_the_ticket(page, asgi_server, lo
     ticket = make_ticket(Status.OPEN, template=TicketTemplateFactory(assignees_needed=2), title="Kühlung fällt aus")
     login(moderator)
 
+    # Side menu → Hilfe (its last entry): the index of the articles, the entry marked current.
+    menu = page.get_by_role("navigation", name="Hauptmenü")
+    help_entry = menu.get_by_role("link", name="Hilfe", exact=True)
+    expect(help_entry).to_have_attribute("href", "/help/")
+    expect(menu.get_by_role("listitem").last.get_by_role("link")).to_have_text("Hilfe")
+    help_entry.click()
+    expect(page).to_have_url(f"{asgi_server.url}/help/")
+    expect(page.get_by_role("heading", name="Hilfe", level=1)).to_be_visible()
+    expect(help_entry).to_have_attribute("aria-current", "page")
+    page.get_by_role("main").get_by_role("link", name="Wie man Ticketing richtig nutzt").click()
+    expect(page).to_have_url(f"{asgi_server.url}/help/ticketing/")
+    expect(page.get_by_role("heading", name="Bearbeiten und speichern", level=2)).to_be_visible()
+    expect(help_entry).to_have_attribute("aria-current", "page")
+
     # Side menu → Tickets: the list's heading has its "?".
-    page.get_by_role("navigation", name="Hauptmenü").get_by_role("link", name="Tickets").click()
+    menu.get_by_role("link", name="Tickets").click()
+    expect(help_entry).not_to_have_attribute("aria-current", "page")
     expect(page.get_by_role("heading", name="Tickets", level=1)).to_be_visible()
     expect(page.get_by_role("link", name="Hilfe: Ticketing")).to_have_attribute("href", "/help/ticketing/")
 

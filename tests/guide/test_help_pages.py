@@ -21,33 +21,39 @@ pytestmark = pytest.mark.django_db
 
 # Every staff article: its exact headings (h1, then the h2s in order) in German and English.
 ARTICLES = {
-    ("fleet", "de"): ["Flottenmanagement", "Die drei Gruppen", "Angebote", "Wer was darf", "Was der Status dabei tut", "Tipps"],
-    ("fleet", "en"): ["Fleet management", "The three groups", "Offers", "Who may do what", "What the status does", "Tips"],
+    ("fleet", "de"): [
+        "Flottenmanagement", "Die drei Gruppen", "Angebote", "Übernehmen", "Wer was darf", "Freigeben",
+        "Was der Status dabei tut", "Was der Kunde liest", "Tipps",
+    ],
+    ("fleet", "en"): [
+        "Fleet management", "The three groups", "Offers", "Taking a ticket", "Who may do what", "Releasing",
+        "What the status does", "What the customer reads", "Tips",
+    ],
     ("messenger", "de"): [
-        "Der Messenger", "Wer mitliest und mitschreibt", "Schreiben", "Alles in Echtzeit",
-        "Wenn die Verbindung abreißt", "Ungelesenes finden", "Messenger oder Update?",
+        "Der Messenger", "Wer mitliest und mitschreibt", "Schreiben", "Systemnachrichten", "Alles in Echtzeit",
+        "Wenn der Kunde nicht da ist", "Wenn die Verbindung abreißt", "Ungelesenes finden", "Messenger oder Update?",
     ],
     ("messenger", "en"): [
-        "The messenger", "Who reads and who writes", "Writing", "Everything in real time",
-        "When the connection drops", "Finding unread messages", "Messenger or update?",
+        "The messenger", "Who reads and who writes", "Writing", "System messages", "Everything in real time",
+        "When the customer is away", "When the connection drops", "Finding unread messages", "Messenger or update?",
     ],
     ("ticketing", "de"): [
         "Wie man Ticketing richtig nutzt", "Die Ticketliste", "Ein Ticket anlegen", "Die Ticketseite",
-        "Der Weg eines Tickets", "Intern oder öffentlich", "Gute Gewohnheiten",
+        "Bearbeiten und speichern", "Der Weg eines Tickets", "Intern oder öffentlich", "Gute Gewohnheiten",
     ],
     ("ticketing", "en"): [
         "How to use ticketing well", "The ticket list", "Creating a ticket", "The ticket page",
-        "A ticket’s journey", "Internal or public", "Good habits",
+        "Editing and saving", "A ticket’s journey", "Internal or public", "Good habits",
     ],
 }
 PORTAL = {
     "de": [
         "Tickets melden und verfolgen", "Hineinkommen", "Ein Problem melden", "Ein Ticket verfolgen",
-        "Das Serviceprotokoll", "Der Messenger", "Die Arbeit bewerten", "Ihr persönlicher Link",
+        "Das Serviceprotokoll", "Der Messenger", "Die Arbeit bewerten", "Ihr persönlicher Link", "E-Mails von uns",
     ],
     "en": [
         "Reporting and following tickets", "Getting in", "Reporting a problem", "Following a ticket",
-        "The service record", "The messenger", "Rating the work", "Your personal link",
+        "The service record", "The messenger", "Rating the work", "Your personal link", "E-mails from us",
     ],
 }
 TITLES = {"de": "Hilfe", "en": "Help"}
@@ -88,6 +94,37 @@ class _Page(HTMLParser):
     def handle_data(self, data):
         if self._heading is not None:
             self._heading.append(data)
+        if self._link is not None:
+            self._link["text"] += data
+
+
+class _SideMenu(HTMLParser):
+    """The links of the staff side menu (<nav class="sidebar">): href, aria-current and the text."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.label: str | None = None
+        self.links: list[dict] = []
+        self._in_menu = False
+        self._link: dict | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "nav" and "sidebar" in (attrs.get("class") or "").split():
+            self._in_menu, self.label = True, attrs.get("aria-label")
+        elif tag == "a" and self._in_menu and self._link is None:
+            self._link = {"href": attrs.get("href"), "current": attrs.get("aria-current"), "text": ""}
+
+    def handle_endtag(self, tag):
+        if tag == "nav":
+            self._in_menu = False
+        elif tag == "a" and self._link is not None:
+            self._link["text"] = " ".join(self._link["text"].split())
+            self.links.append(self._link)
+            self._link = None
+
+    def handle_data(self, data):
         if self._link is not None:
             self._link["text"] += data
 
@@ -143,6 +180,45 @@ def test_index_lists_the_articles_and_the_code_users_page(client, staff, languag
     html = response.content.decode()
     for href in ("/help/ticketing/", "/help/fleet/", "/help/messenger/", "/c/help/"):
         assert f'href="{href}"' in html
+
+
+@pytest.mark.parametrize(("language", "name"), [("de", "Hilfe"), ("en", "Help")])
+def test_side_menu_ends_with_the_help(client, language, name):
+    """HILFE is the side menu's last entry (after Einstellungen), marked current on every help page."""
+    client.force_login(UserFactory(role=Role.ADMINISTRATOR))
+    menu_label = {"de": "Hauptmenü", "en": "Main menu"}[language]
+    settings_name = {"de": "Einstellungen", "en": "Settings"}[language]
+    for url, current in [("/", None), ("/tickets/", None), ("/help/", "page"), ("/help/fleet/", "page")]:
+        menu = _SideMenu(_get(client, url, language).content.decode())
+        assert menu.label == menu_label, url
+        assert menu.links[-2]["text"] == settings_name, url
+        assert menu.links[-1] == {"href": "/help/", "current": current, "text": name}, url
+        if current:  # on a help page it is the only entry marked current
+            assert [link for link in menu.links if link["current"]] == [menu.links[-1]], url
+
+
+def test_side_menu_has_the_help_for_every_role(client):
+    for role in (Role.STAFF, Role.MODERATOR, None):
+        client.force_login(UserFactory(role=role))
+        links = _SideMenu(_get(client, "/tickets/", "de").content.decode()).links
+        assert links[-1] == {"href": "/help/", "current": None, "text": "Hilfe"}, role
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_links_between_the_articles_point_at_existing_sections(client, staff, language):
+    """A link like /help/fleet/#release (or /c/help/#email) lands on a heading of that page."""
+    client.force_login(staff)
+    pages = {f"/help/{slug}/": _get(client, f"/help/{slug}/", language).content.decode() for slug in ("fleet", "messenger", "ticketing")}
+    pages["/c/help/"] = _get(Client(), "/c/help/", language).content.decode()
+    pages["/help/"] = _get(client, "/help/", language).content.decode()
+    targets = set()
+    for html in pages.values():
+        article = html[html.index("<article"):html.index("</article>")]
+        targets |= set(re.findall(r'href="(/(?:c/)?help/[a-z/]*#[a-z-]+)"', article))
+    assert targets  # the articles do link to each other's sections
+    for target in targets:
+        path, anchor = target.split("#")
+        assert re.search(rf'<h2 id="{anchor}">', pages[path]), target
 
 
 @pytest.mark.parametrize("url", ["/help/", "/help/fleet/", "/help/messenger/", "/help/ticketing/", "/help/nothing/"])
