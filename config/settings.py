@@ -170,6 +170,7 @@ CELERY_TIMEZONE = "Europe/Berlin"
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-offers": {"task": "fleet.tasks.expire_offers", "schedule": 300.0},
     "autoclose-done-tickets": {"task": "tickets.tasks.autoclose_done_tickets", "schedule": 3600.0},
+    "send-due-customer-emails": {"task": "portal.emails.send_due_customer_emails", "schedule": 60.0},
 }
 
 # --- Auth ------------------------------------------------------------------------
@@ -307,4 +308,9 @@ PORTAL_MAX_TICKETS_PER_CODE = env.int("PORTAL_MAX_TICKETS_PER_CODE", default=30)
 PORTAL_TICKET_PERIOD_HOURS = env.int("PORTAL_TICKET_PERIOD_HOURS", default=24)
 # Tickets left in Fertig without feedback are closed after this many days.
 FEEDBACK_AUTOCLOSE_DAYS = env.int("FEEDBACK_AUTOCLOSE_DAYS", default=14)
+# Customers who take part in a ticket hear by e-mail when staff answer: at most one e-mail per
+# ticket per interval, never before the grace has passed (time to read it on the page; with
+# tasks in-process, where nothing runs later, none).
+CUSTOMER_EMAIL_INTERVAL_SECONDS = env.int("CUSTOMER_EMAIL_INTERVAL_SECONDS", default=600)
+CUSTOMER_EMAIL_GRACE_SECONDS = env.int("CUSTOMER_EMAIL_GRACE_SECONDS", default=60 if REDIS_URL else 0)
 RATELIMIT_USE_CACHE = "default"

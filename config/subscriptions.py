@@ -17,6 +17,9 @@ SUBSCRIPTIONS: list[tuple[str, str]] = [
     ("ticket.transitioned", "messenger.services.request_feedback_on_done"),
     # … and an e-mail to the code user who opened it (a Celery task).
     ("ticket.transitioned", "portal.emails.email_code_user_on_status_change"),
+    # Staff answered a public ticket: the participating customers hear by e-mail (batched).
+    ("messenger.message_posted", "portal.emails.queue_customer_emails"),
+    ("ticket.update_posted", "portal.emails.queue_customer_emails"),
     # Who took, released or forwarded a public ticket: a notice with names in its conversation.
     ("fleet.assignee_added", "messenger.services.post_fleet_notice"),
     ("fleet.assignee_removed", "messenger.services.post_fleet_notice"),

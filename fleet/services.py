@@ -361,7 +361,7 @@ def ticket_claim(actor, ticket: Ticket | int) -> Assignment:
             raise InvalidInput(_("You are already assigned to this ticket."))
         if not lifecycle.is_staff(actor) or getattr(actor, "role", None) is None:
             raise PermissionDenied(_("Only staff members take tickets."))
-        if ticket.status in (Status.ASSIGNED, Status.IN_PROGRESS) or places_left <= 0:
+        if places_left <= 0:
             raise ConditionUnmet(_("Someone else was quicker: the ticket already has all the assignees it needs."))
         if ticket.status != Status.OPEN:
             raise WrongState(

@@ -26,6 +26,7 @@ from messenger import live
 from messenger import selectors, services
 from tickets import lifecycle
 from tickets import selectors as ticket_selectors
+from tickets import services as ticket_services
 from portal.sessions import code_user_from_session
 
 CLOSE_FORBIDDEN = 4403
@@ -68,6 +69,8 @@ class TicketConsumer(AsyncWebsocketConsumer):
             "name": self.actor.display_name,
             "channel": self.channel_name,
         }
+        if self.is_code_user:
+            await database_sync_to_async(ticket_services.participant_seen)(self.actor, self.ticket)
         can_write = await database_sync_to_async(services.may_write)(self.actor, self.ticket)
         read = await database_sync_to_async(selectors.read_state)(self.ticket)
         await self._send({"type": "hello", "me": self._public(self.me), "can_write": can_write, "read": read})
@@ -78,6 +81,8 @@ class TicketConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code):
         if getattr(self, "me", None):
             await self._to_all({"type": "presence.leave", "who": self.me})
+            if self.is_code_user:  # leaving the page: what staff write from now on may go out by e-mail
+                await database_sync_to_async(ticket_services.participant_seen)(self.actor, self.ticket)
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 

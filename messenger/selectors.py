@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from common.errors import PermissionDenied
-from messenger.models import Message, ReadCursor
+from messenger.models import Message, MessageKind, ReadCursor
 from tickets import permissions
 from tickets import selectors as ticket_selectors
 from tickets.choices import Status
@@ -35,6 +35,19 @@ def message_with_author(pk: int) -> Message | None:
     return (
         Message.objects.select_related("author", "author_code_user").prefetch_related("author__groups")
         .filter(pk=pk).first()
+    )
+
+
+def staff_messages_for_digest(ticket: Ticket, code_user, since) -> list[Message]:
+    """What staff wrote in the conversation after ``since`` that the code user has not read yet
+    (their e-mail digest), oldest first."""
+    read_up_to = (
+        ReadCursor.objects.filter(ticket=ticket, code_user=code_user).values_list("last_read_id", flat=True).first() or 0
+    )
+    return list(
+        Message.objects.filter(ticket=ticket, kind=MessageKind.TEXT, author__isnull=False, created_at__gt=since,
+                               id__gt=read_up_to)
+        .select_related("author").order_by("id")
     )
 
 

@@ -16,8 +16,9 @@ from messenger.models import Message, MessageKind, ReadCursor
 from tickets import events as ticket_events
 from tickets import permissions
 from tickets import selectors as ticket_selectors
+from tickets import services as ticket_services
 from tickets.choices import Status, Visibility
-from tickets.models import Ticket
+from tickets.models import ParticipationKind, Ticket
 
 # ``data["event"]`` of the system message that asks the code user to rate the finished work.
 FEEDBACK_REQUESTED = "feedback_requested"
@@ -126,6 +127,7 @@ def message_post(actor, ticket: Ticket | int, *, text, client_id=None) -> tuple[
                 **actor_columns(actor, user_field="author", code_user_field="author_code_user"),
             )
             _publish_message(ticket, message, actor)
+            _took_part(actor, ticket)
     except IntegrityError:
         # The same client id raced in through another connection: that one is the message.
         return Message.objects.get(ticket=ticket, client_id=client_id), False
@@ -137,6 +139,10 @@ def system_message_post(ticket: Ticket, *, text: str, data: dict) -> Message:
         message = Message.objects.create(ticket=ticket, kind=MessageKind.SYSTEM, text=text, data=data)
         _publish_message(ticket, message, None)
     return message
+
+
+def _took_part(actor, ticket: Ticket) -> None:
+    ticket_services.participate(actor, ticket, ParticipationKind.WROTE)
 
 
 def _publish_message(ticket: Ticket, message: Message, actor) -> None:
@@ -159,6 +165,7 @@ def mark_read(actor, ticket: Ticket, up_to_id: int) -> int:
         if last > cursor.last_read_id:
             cursor.last_read_id = last
             cursor.save(update_fields=["last_read_id", "updated_at"])
+    ticket_services.participant_seen(actor, ticket)  # a customer reading on the page needs no e-mail
     return cursor.last_read_id
 
 

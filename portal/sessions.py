@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core import signing
 
 from tickets import permissions
-from tickets.models import AccessCode, CodeUser, Ticket
+from tickets.models import AccessCode, CodeUser, Ticket, TicketParticipant
 
 CODE_USERS_SESSION_KEY = "leitstand_code_users"
 PIN_SESSION_KEY = "leitstand_code_pins"
@@ -77,3 +77,22 @@ def resolve_personal_link(token: str):
     if code_user is None or ticket is None or not permissions.code_user_can_see(code_user, ticket):
         return None
     return code_user, ticket
+
+
+_UNSUBSCRIBE_SALT = "leitstand.code-user.unsubscribe"
+
+
+def unsubscribe_token(participant) -> str:
+    """The signed link in every customer e-mail that stops the e-mails about that ticket."""
+    return signing.Signer(salt=_UNSUBSCRIBE_SALT).sign_object({"p": participant.pk}, compress=True)
+
+
+def resolve_unsubscribe(token: str):
+    """The participant of a valid unsubscribe link, else None."""
+    try:
+        data = signing.Signer(salt=_UNSUBSCRIBE_SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return TicketParticipant.objects.select_related("ticket", "code_user").filter(pk=data.get("p")).first()

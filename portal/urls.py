@@ -11,6 +11,7 @@ urlpatterns = [
     path("c/", portal.start, name="start"),
     path("c/language/", portal.switch_language, name="language"),
     re_path(r"^c/t/(?P<signed>[A-Za-z0-9_:.\-]{10,300})/$", portal.personal_link, name="link"),
+    re_path(r"^c/unsubscribe/(?P<signed>[A-Za-z0-9_:.\-]{10,300})/$", portal.unsubscribe, name="unsubscribe"),
     re_path(rf"^c/{TOKEN}/$", portal.code_page, name="code"),
     re_path(rf"^c/{TOKEN}/new/$", portal.new_ticket, name="new-ticket"),
     re_path(rf"^c/{TOKEN}/tickets/{NUMBER}/$", portal.ticket_page, name="ticket"),

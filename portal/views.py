@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 from django_ratelimit.core import is_ratelimited
 
@@ -237,6 +238,8 @@ def ticket_page(request, token, number, *, status=200, update_form=None, feedbac
     except NotFound:
         return _unknown(request)
     fields = selectors.custom_field_rows(ticket)
+    if request.method == "GET":
+        services.participant_seen(code_user, ticket)
     context = {
         "code": code, "code_user": code_user, "ticket": ticket, "fields": fields,
         "steps": _public_steps(ticket),
@@ -245,6 +248,8 @@ def ticket_page(request, token, number, *, status=200, update_form=None, feedbac
         "may_post": lifecycle.may_post_update(ticket, code_user, UpdateKind.PUBLIC),
         "may_cancel": "cancel" in services.ticket_available_transitions(code_user, ticket),
         "feedback_requested": selectors.feedback_requested(ticket),
+        # Only customers who took part rate; the others of the code see the ticket read-only.
+        "may_rate": selectors.is_participant(code_user, ticket),
         "feedback": selectors.feedback_of(ticket),
         "feedback_form": feedback_form or FeedbackForm(auto_id=FEEDBACK_IDS),
         "problem_form": problem_form or ProblemForm(auto_id=PROBLEM_IDS),
@@ -343,6 +348,23 @@ def personal_link(request, signed):
         return _unknown(request)
     code_user, ticket = found
     code_sessions.sign_in_code_user(request.session, code_user)
+    services.ticket_follow(code_user, ticket)  # following it through the link: they take part
     response = redirect(_ticket_url(code_user.access_code, ticket))
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code_user.preferred_language, samesite="Lax")
     return response
+
+
+@csrf_exempt  # the one-click unsubscribe of mail programs (RFC 8058) posts without a session
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, signed):
+    """The link in every customer e-mail: GET asks (mail scanners follow links), POST stops the
+    e-mails about that ticket. A tampered link gets the friendly 404."""
+    participant = code_sessions.resolve_unsubscribe(signed)
+    if participant is None:
+        return _unknown(request)
+    done = participant.unsubscribed_at is not None
+    if request.method == "POST" and not done:
+        participant = services.participant_unsubscribe(participant)
+        done = True
+    with translation.override(participant.code_user.preferred_language):
+        return render(request, "portal/unsubscribe.html", {"participant": participant, "ticket": participant.ticket, "done": done})

@@ -117,6 +117,7 @@ def internal_correction_posted(w):
 
 def feedback_given(w):
     ticket = public_ticket(w, Status.DONE, assignees=[w["mia"]])
+    services.ticket_follow(w["code_user"], ticket)
     yield
     services.feedback_submit(w["code_user"], ticket, stars=4, text="Danke")
     return ticket, code_user(w["code_user"]), {"stars": 4}, False

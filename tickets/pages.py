@@ -120,6 +120,8 @@ def render_ticket_page(
     feedback = selectors.feedback_of(ticket)
     context = {
         **status_context(request, ticket, editing=editing, form=status_form, edit_forms=edit_forms),
+        # The Allgemein tab's inputs join SPEICHERN only where they stand: on that tab.
+        **({} if tab == "general" else {"edit_forms": None}),
         "tab": tab,
         "tabs": TABS,
         "fields": selectors.custom_field_rows(ticket),

@@ -27,6 +27,7 @@ from tickets.models import (
     TemplateField,
     Ticket,
     TicketHistory,
+    TicketParticipant,
     TicketTemplate,
     TicketUpdate,
     normalize_entry_code,
@@ -255,6 +256,33 @@ def template_field(template_pk: int, field_pk: int) -> TemplateField:
 
 def active_template_count() -> int:
     return TicketTemplate.objects.filter(is_active=True).count()
+
+
+# --- participants ------------------------------------------------------------------------------------
+
+
+def is_participant(code_user, ticket: Ticket) -> bool:
+    """The code user took part in the ticket: opened it, wrote in it or follows it."""
+    return is_code_user(code_user) and TicketParticipant.objects.filter(ticket_id=ticket.pk, code_user=code_user).exists()
+
+
+def participants_to_email(ticket_id: int) -> list[int]:
+    """The participants who hear by e-mail: with an address, not unsubscribed."""
+    return list(
+        TicketParticipant.objects.filter(ticket_id=ticket_id, unsubscribed_at__isnull=True)
+        .exclude(code_user__email="").values_list("pk", flat=True)
+    )
+
+
+def participants_due(now: datetime) -> list[int]:
+    return list(TicketParticipant.objects.filter(email_due_at__lte=now).values_list("pk", flat=True))
+
+
+def staff_public_updates_since(ticket: Ticket, since: datetime) -> list[TicketUpdate]:
+    """Public updates staff wrote after ``since`` (the customer's e-mail digest), oldest first."""
+    return list(
+        public_updates(ticket).filter(created_at__gt=since, author__isnull=False).order_by("created_at", "pk")
+    )
 
 
 # --- feedback --------------------------------------------------------------------------------

@@ -74,6 +74,11 @@ def test_taking_is_refused_where_the_rules_say_so(crew, template):
     taken = make_ticket(Status.IN_PROGRESS, template=template, assignees=[crew["jonas"]])
     with pytest.raises(ConditionUnmet, match="Someone else was quicker"):
         services.ticket_claim(crew["mia"], taken)
+    # Two places, one taken: it is Zugewiesen now, so a second one joins by offer or assignment.
+    pair = make_ticket(Status.OPEN, template=TicketTemplateFactory(assignees_needed=2))
+    services.ticket_claim(crew["jonas"], pair)
+    with pytest.raises(WrongState, match="Only an Offen ticket can be taken; this one is Assigned"):
+        services.ticket_claim(crew["mia"], pair)
     open_ticket = make_ticket(Status.OPEN, template=template)
     services.ticket_claim(crew["lena"], open_ticket)
     with pytest.raises(InvalidInput, match="already assigned"):

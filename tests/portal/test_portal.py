@@ -16,6 +16,7 @@ from tests.factories import (
     UserFactory,
     make_ticket,
 )
+from portal.sessions import personal_link_token
 from tickets import services
 from tickets.choices import FieldType, Status
 from tickets.models import CodeUser, Ticket, TicketUpdate
@@ -244,7 +245,9 @@ def test_feedback_and_problem_persists_through_the_page(client, code):
     staff = UserFactory()
     done = make_ticket(Status.DONE, access_code=code, assignees=[staff], title="Fertig gemacht")
     again = make_ticket(Status.DONE, access_code=code, assignees=[staff], title="Nicht gelöst")
-    enter(client, code)
+    petra = enter(client, code)
+    for ticket in (done, again):  # she follows both through her personal links: she takes part
+        client.get(reverse("portal:link", args=[personal_link_token(petra, ticket)]))
     page = client.get(reverse("portal:ticket", args=[code.token, done.number])).content.decode()
     assert "Wie zufrieden sind Sie" in page
     assert client.post(reverse("portal:feedback", args=[code.token, done.number]), {"stars": "0"}).status_code == 400
@@ -359,6 +362,7 @@ def test_the_code_pages_archive_shows_ratings_and_pages_through_old_tickets(clie
         make_ticket(Status.CANCELLED, access_code=code, title=f"Alt {i}")
     rated = make_ticket(Status.DONE, access_code=code, assignees=[UserFactory()], title="Bewertet")
     petra = enter(client, code)
+    feedback.ticket_follow(petra, rated)
     feedback.feedback_submit(petra, rated, stars=4, text="Sehr ordentlich")  # closed last: first in the archive
 
     first = client.get(code.get_absolute_url()).content.decode()

@@ -13,6 +13,7 @@ from django.utils import translation
 from tests.factories import AccessCodeFactory, TicketTemplateFactory, UserFactory, make_ticket
 from tests.portal.test_portal import enter
 from tickets.choices import Status
+from tickets.services import ticket_follow
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def _assert_labels_point_at_one_field_each(html: str) -> None:
 def test_every_text_field_on_the_ticket_page_has_its_own_id(client):
     code = AccessCodeFactory(template=TicketTemplateFactory(asks_feedback=True))
     done = make_ticket(Status.DONE, access_code=code, assignees=[UserFactory()])
-    enter(client, code)
+    ticket_follow(enter(client, code), done)  # she takes part: the rating form is hers
     url = reverse("portal:ticket", args=[code.token, done.number])
 
     html = client.get(url).content.decode()

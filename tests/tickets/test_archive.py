@@ -11,7 +11,7 @@ from fleet.roles import Role
 from tests.factories import AccessCodeFactory, CodeUserFactory, TicketTemplateFactory, UserFactory, make_ticket
 from tickets import services
 from tickets.choices import Status, Visibility
-from tickets.services import feedback_submit
+from tickets.services import feedback_submit, ticket_follow
 from tickets.views import archive as archive_view
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,9 @@ def code(db):
 def rated(code, *, stars=4, text="Schnell erledigt, danke!", title="Filter verstopft", code_user=None):
     """A public ticket on ``code`` its code user rated (which closed it)."""
     ticket = make_ticket(Status.DONE, access_code=code, title=title)
-    feedback_submit(code_user or CodeUserFactory(access_code=code, display_name="Karl Meier"), ticket, stars=stars, text=text)
+    code_user = code_user or CodeUserFactory(access_code=code, display_name="Karl Meier")
+    ticket_follow(code_user, ticket)  # took part: followed it through the personal link
+    feedback_submit(code_user, ticket, stars=stars, text=text)
     ticket.refresh_from_db()
     return ticket
 

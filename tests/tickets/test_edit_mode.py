@@ -91,3 +91,16 @@ def test_the_summary_names_the_assignees(client, cast, ticket):
     html = client.get(reverse("tickets:detail", args=[ticket.number])).content.decode()
     summary = html.split('class="ticket-summary card"', 1)[1].split("</header>", 1)[0]
     assert f'<dd class="summary-assignees">{cast.assignee.display_name}</dd>' in summary
+
+
+def test_saving_from_another_tab_changes_the_state_and_leaves_the_fields_alone(client, cast, ticket):
+    client.force_login(cast.assignee)
+    html = client.get(reverse("tickets:tab", args=[ticket.number, "history"]), {"edit": "1"}).content.decode()
+    assert 'name="edit_fields"' not in html and 'name="edit-title"' not in html
+    response = client.post(
+        reverse("tickets:change-status", args=[ticket.number]),
+        {"expected_status": Status.ASSIGNED, "target_status": Status.IN_PROGRESS, "tab": "history"},
+    )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.title) == (Status.IN_PROGRESS, "Pumpe 3 verliert Öl")

@@ -18,7 +18,7 @@ from tickets import services
 from tickets.choices import HistoryAction, Status, UpdateKind, Visibility
 from tickets.selectors import feedback_requested
 from tickets.services import feedback_problem_persists, feedback_submit, tickets_autoclose
-from tickets.models import Feedback, Ticket, TicketHistory, TicketUpdate
+from tickets.models import Feedback, ParticipationKind, Ticket, TicketHistory, TicketUpdate
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,7 @@ def done(cast, ticket_in):
     """A public ticket in Fertig on the cast's code; its template asks for feedback (the default)."""
     ticket = ticket_in(Status.DONE)
     assert ticket.template.asks_feedback
+    services.participate(cast.code_user, ticket, ParticipationKind.WROTE)  # the customer who rates took part
     return ticket
 
 
@@ -98,14 +99,19 @@ def test_text_is_optional_and_strings_of_digits_count(done, cast):
     assert (feedback.stars, feedback.text) == (5, "")
 
 
-def test_any_code_user_of_the_code_may_rate_not_only_the_opener(done, cast):
+def test_any_code_user_who_took_part_may_rate_not_only_the_opener(done, cast):
     colleague = CodeUserFactory(access_code=cast.access_code)
+    with pytest.raises(PermissionDenied, match="Only customers who reported this ticket or wrote in it can rate it"):
+        feedback_submit(colleague, done, stars=3)
+    services.participate(colleague, done, ParticipationKind.FOLLOWED)
     assert feedback_submit(colleague, done, stars=3).code_user == colleague
 
 
 def test_a_ticket_is_rated_once(done, cast):
     feedback_submit(cast.code_user, done, stars=4)
-    for actor in (cast.code_user, CodeUserFactory(access_code=cast.access_code)):
+    colleague = CodeUserFactory(access_code=cast.access_code)
+    services.participate(colleague, done, ParticipationKind.WROTE)
+    for actor in (cast.code_user, colleague):
         with pytest.raises(WrongState, match="A ticket is rated once"):
             feedback_submit(actor, done, stars=1, text="Doch nicht")
     assert Feedback.objects.get(ticket=done).stars == 4
@@ -169,6 +175,7 @@ def test_no_rating_when_the_template_does_not_ask(done, cast):
 @pytest.mark.parametrize("status", [Status.OPEN, Status.ASSIGNED, Status.IN_PROGRESS, Status.CLOSED])
 def test_no_rating_unless_fertig(ticket_in, cast, status):
     ticket = ticket_in(status)
+    services.participate(cast.code_user, ticket, ParticipationKind.WROTE)
     with pytest.raises(WrongState):
         feedback_submit(cast.code_user, ticket, stars=5)
     with pytest.raises(WrongState):
@@ -266,6 +273,7 @@ def test_autoclose_leaves_others_alone(cast, done, fourteen_days):
     not_asked = make_ticket(Status.DONE, access_code=quiet_code)
     # Rated once, reopened by an admin and finished again: it waits for staff, not for feedback.
     rated = make_ticket(Status.DONE, access_code=cast.access_code, assignees=[cast.assignee])
+    services.participate(cast.code_user, rated, ParticipationKind.FOLLOWED)
     feedback_submit(cast.code_user, rated, stars=3)
     services.ticket_reopen(cast.admin, rated)
     services.ticket_finish(cast.assignee, rated)

@@ -21,3 +21,4 @@ from tickets.models.templates import (  # noqa: F401
     _all_steps,  # the migrations name it
 )
 from tickets.models.ticket import Ticket, TicketGroupObjectPermission, TicketNumberSequence, TicketUserObjectPermission  # noqa: F401
+from tickets.models.participation import ParticipationKind, TicketParticipant  # noqa: F401

@@ -13,6 +13,7 @@ and the admin call them; they only parse input and render the result.
 - ``reports``: a code user's report from the portal (create, submit, photos)
 - ``access_codes``: access codes and code users
 - ``templates``: ticket templates and their custom fields
+- ``participation``: which code users take part in a ticket, and their e-mail digest
 - ``feedback``: the code user's rating, "problem not solved", closing without an answer
 - ``support``: the row lock, the history record and the event, shared by all of them
 """
@@ -35,6 +36,16 @@ from tickets.services.editing import (  # noqa: F401
     ticket_update_fields,
 )
 from tickets.services.feedback import feedback_problem_persists, feedback_submit, tickets_autoclose  # noqa: F401
+from tickets.services.participation import (  # noqa: F401
+    digest_retry,
+    digest_schedule,
+    digest_sent,
+    digest_start,
+    participant_seen,
+    participant_unsubscribe,
+    participate,
+    ticket_follow,
+)
 from tickets.services.reports import ticket_report  # noqa: F401
 from tickets.services.support import history_record, lock_ticket, require_staff  # noqa: F401
 from tickets.services.templates import (  # noqa: F401

@@ -18,7 +18,8 @@ from common.text import clean_text
 from tickets import events, lifecycle
 from tickets.choices import FINAL_STATES, CreationStep, HistoryAction, Status, Visibility
 from tickets.custom_fields import clean_custom_values
-from tickets.models import AccessCode, Ticket, TicketNumberSequence, TicketTemplate
+from tickets.models import AccessCode, ParticipationKind, Ticket, TicketNumberSequence, TicketTemplate
+from tickets.services.participation import participate
 from tickets.services.support import UNSET, history_record, lock_ticket, require_staff
 from tickets.services.visibility import ticket_set_visibility
 
@@ -98,6 +99,7 @@ def ticket_create(
         **actor_columns(actor, user_field="created_by", code_user_field="created_by_code_user"),
     )
     history_record(ticket, actor, HistoryAction.CREATED, field="status", new=Status.DRAFT)
+    participate(actor, ticket, ParticipationKind.OPENED)  # a code user's report: they take part
     publish_on_commit(events.ticket_created(ticket, actor))
     return ticket
 

@@ -43,6 +43,10 @@ def _check_may_answer(code_user, ticket: Ticket) -> None:
         raise PermissionDenied(
             _("Only the customer of this ticket can give feedback on it."), current_status=ticket.status
         )
+    if not selectors.is_participant(code_user, ticket):
+        raise PermissionDenied(
+            _("Only customers who reported this ticket or wrote in it can rate it."), current_status=ticket.status
+        )
     if Feedback.objects.filter(ticket_id=ticket.pk).exists():
         raise WrongState(_("A ticket is rated once."), current_status=ticket.status)
     if not selectors.feedback_requested(ticket):

@@ -14,7 +14,8 @@ from common.text import clean_text
 from tickets import events, lifecycle
 from tickets.attachments import validate_uploads
 from tickets.choices import HistoryAction, UpdateKind
-from tickets.models import Attachment, Ticket, TicketUpdate
+from tickets.models import Attachment, ParticipationKind, Ticket, TicketUpdate
+from tickets.services.participation import participate
 from tickets.services.support import history_record, lock_ticket
 
 
@@ -59,6 +60,7 @@ def update_post(
             size=upload.size,
         )
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+    participate(actor, ticket, ParticipationKind.WROTE)
     history_record(
         ticket, actor, HistoryAction.UPDATE, field=kind, new=text[:200],
         data={"update_id": update.pk, "corrects": corrects.pk if corrects else None},
