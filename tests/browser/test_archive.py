@@ -8,7 +8,7 @@ from fleet.roles import Role
 from tests.factories import AccessCodeFactory, CodeUserFactory, UserFactory, make_ticket
 from tickets import services
 from tickets.choices import Status
-from tickets.services import feedback_submit
+from tickets.services import feedback_submit, ticket_follow
 
 
 def test_archive_search_and_rating(page, asgi_server, login, screenshot):
@@ -18,11 +18,13 @@ def test_archive_search_and_rating(page, asgi_server, login, screenshot):
     customer = CodeUserFactory(access_code=code, display_name="Karl Meier")
 
     filter_ticket = make_ticket(Status.DONE, access_code=code, title="Filter verstopft")
+    ticket_follow(customer, filter_ticket)  # the customer takes part (their personal link)
     feedback_submit(
         customer, filter_ticket, stars=4,
         text="Schnell und sauber erledigt, der Kompressor läuft wieder ruhig. Beim nächsten Mal bitte kurz vorher anrufen.",
     )
     valve = make_ticket(Status.DONE, access_code=code, title="Ventil undicht")
+    ticket_follow(customer, valve)
     feedback_submit(customer, valve, stars=5, text="Perfekt, danke!")
     quiet = make_ticket(Status.DONE, access_code=code, title="Riemen gerissen")
     services.ticket_close(moderator, quiet, reason="Telefonisch abgestimmt.")

@@ -29,7 +29,8 @@ from tests.factories import (
 )
 from tickets import services
 from tickets.choices import FieldType, Status
-from tickets.services import feedback_submit
+from tickets.models import CodeUser
+from tickets.services import feedback_submit, ticket_follow
 
 LONG_TITLE = (
     "Hydraulikpresse HP-4000 in Halle B verliert seit der Nachtschicht Öl am Hauptzylinder und "
@@ -91,6 +92,7 @@ def test_every_staff_page_fits_every_screen(browser, asgi_server):
         make_ticket(status, access_code=code if n % 2 else None, title=f"{LONG_TITLE} ({n + 1})" if n % 3 == 0 else f"Tor {n} klemmt")
     make_ticket(Status.OPEN, template=TicketTemplateFactory(name="Kurz"), title="Kühlung fällt aus")  # → offer to everyone
     rated = make_ticket(Status.DONE, access_code=code, title=LONG_TITLE + " (bewertet)")
+    ticket_follow(customer, rated)
     feedback_submit(customer, rated, stars=4, text=LONG_TEXT)
     make_ticket(Status.CANCELLED, title="Doppelte Meldung " + UNBROKEN)
     draft = make_ticket(Status.DRAFT, creator=admin, template=template, title=LONG_TITLE + " (Entwurf)")
@@ -149,6 +151,7 @@ def test_every_portal_page_fits_every_screen(browser, asgi_server):
     done = make_ticket(Status.DONE, assignees=[staff], access_code=code, title=LONG_TITLE + " (fertig)")
     make_ticket(Status.OPEN, access_code=code, title="Licht flackert")
     rated = make_ticket(Status.DONE, access_code=code, title="Ölwechsel " + UNBROKEN)
+    ticket_follow(someone, rated)
     feedback_submit(someone, rated, stars=5, text=LONG_TEXT)
 
     context = browser.new_context(locale="de-DE", viewport={"width": 390, "height": 844})
@@ -173,6 +176,8 @@ def test_every_portal_page_fits_every_screen(browser, asgi_server):
     page.get_by_role("link", name=re.compile(re.escape(working.number))).click()
     expect(page.get_by_role("heading", name=LONG_TITLE, exact=True)).to_be_visible()
     audit_widths(page, f"{url}/c/{code.token}/tickets/{working.number}/", "portal-ticket", staff=False)
+    # The visitor follows the finished ticket (as through their personal link): they take part, so they rate.
+    ticket_follow(CodeUser.objects.get(display_name="Karl-Heinz Meier-Oberkirchner von Lindenau"), done)
     audit_widths(page, f"{url}/c/{code.token}/tickets/{done.number}/", "portal-ticket-feedback", staff=False)
     page.get_by_text("Das Problem ist nicht gelöst").click()  # the folded form, open
     audit(page, "portal-ticket-feedback-open", staff=False)
