@@ -42,6 +42,11 @@ def staff_member(pk: int) -> User:
     return member
 
 
+def assignable_staff() -> list[User]:
+    """Whom the status bar offers for "Zuweisen an", by name (the service checks the choice)."""
+    return list(active_staff().order_by("last_name", "first_name", "username"))
+
+
 def staff_member_or_none(pk) -> User | None:
     """The member a form names by id, or None (a missing or unknown id; the service then says so)."""
     return User.objects.filter(pk=pk).first() if pk else None

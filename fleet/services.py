@@ -99,6 +99,8 @@ ASSIGNED, VIA_OFFER, CLAIMED = "assigned", "offer", "claim"
 def assignee_add(actor, ticket: Ticket | int, user: User, *, how: str = ASSIGNED) -> Assignment:
     """Make ``user`` an assignee: assigned by a moderator/admin, by accepting an offer, or by
     taking the ticket (``ticket_claim``)."""
+    if how not in (ASSIGNED, VIA_OFFER, CLAIMED):
+        raise ValueError(f"unknown way to join a ticket: {how!r}")  # a programming error, not input
     ticket = ticket_services.lock_ticket(ticket)
     if not lifecycle.is_staff(user):
         raise InvalidInput(_("Only active staff members can be assigned."))

@@ -92,7 +92,7 @@ def status_context(request, ticket, *, editing: bool, form: StatusForm | None = 
         "edit_forms": None,
     }
     if editing and any(step.value == Status.ASSIGNED and step.reachable for step in steps):
-        context["assign_choices"] = list(fleet_selectors.active_staff().order_by("last_name", "first_name"))
+        context["assign_choices"] = fleet_selectors.assignable_staff()
     if editing and may_edit:
         context["edit_forms"] = edit_forms or ticket_edit_forms(ticket)
     return context
