@@ -2,20 +2,27 @@
 
 Frames are JSON objects with a ``type``. From the client:
   {"type": "message.send", "text": "...", "client_id": "..."}   → {"type": "message.ack", "client_id", "id", "created_at"}
-  {"type": "resume", "after_id": 123}                             → {"type": "message.batch", "messages": [...]}
+  {"type": "resume", "after_id": 123}                             → {"type": "message.batch", "messages": [...], "more": bool}
   {"type": "history", "before_id": 123 | null, "limit": 50}       → {"type": "message.batch", "older": true, ...}
   {"type": "read", "up_to_id": 123}                                → everyone: {"type": "message.read", ...}
   {"type": "typing"}                                               → the others: {"type": "typing", ...}
 To the client besides: "hello", "chat.message", "ticket.event", "presence", "error".
-A bad frame gets {"type": "error", "code": ..., "message": ...}; the connection stays open.
+A bad frame gets {"type": "error", "code": ..., "message": ..., "client_id": ...}; the connection
+stays open. Numbers in frames are whole numbers in range (``_whole_number``); read receipts have
+their own small rate bucket; every channel-layer call is guarded (a full channel or a Redis outage
+degrades presence, never the socket; a handshake without a layer is closed with 1013). Code users
+see staff names only (presence, typing, receipts), and their sockets close when the ticket turns
+internal.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 
 from channels.db import database_sync_to_async
+from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
@@ -29,7 +36,30 @@ from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from portal.sessions import code_user_from_session
 
+logger = logging.getLogger(__name__)
+
 CLOSE_FORBIDDEN = 4403
+CLOSE_TRY_AGAIN = 1013  # the live layer (Redis) is unavailable: reconnect later
+# Read receipts: their own small bucket (never the chat's); extra ones are dropped, the next carries
+# the highest id read.
+READ_RECEIPT_BURST, READ_RECEIPTS_PER_SECOND = 3, 1.0
+# Catching up after a reconnect: pages of this many messages, the client asks until "more" is false.
+RESUME_PAGE = 200
+# The largest id or count a frame may name (JSON numbers beyond it are refused, not overflowed).
+MAX_WHOLE_NUMBER = 2**53
+
+
+def _whole_number(value, *, default, maximum: int = MAX_WHOLE_NUMBER):
+    """A non-negative whole number from a frame field (an int, or digits in a string), or
+    ``default`` when it is missing; anything else (floats, 1e400, booleans, negatives) is a
+    ValueError the consumer answers with "bad_frame"."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, str) and value.isdigit() and len(value) <= 16:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        raise ValueError("not a whole number in range")
+    return value
 
 
 class TokenBucket:
@@ -59,10 +89,15 @@ class TicketConsumer(AsyncWebsocketConsumer):
         self.language = self._language()
         self.bucket = TokenBucket(settings.MESSENGER_RATE_BURST, settings.MESSENGER_RATE_PER_SECOND)
         self.last_typing = 0.0
-        self.groups_joined = [live.public_group(self.ticket.pk) if self.is_code_user else live.staff_group(self.ticket.pk)]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        self.read_bucket = TokenBucket(READ_RECEIPT_BURST, READ_RECEIPTS_PER_SECOND)
+        self.groups_joined = []
         await self.accept()
+        group = live.public_group(self.ticket.pk) if self.is_code_user else live.staff_group(self.ticket.pk)
+        if not await self._layer(self.channel_layer.group_add(group, self.channel_name)):
+            # No channel layer (Redis down): no live page; the client reconnects and catches up.
+            await self.close(code=CLOSE_TRY_AGAIN)
+            return
+        self.groups_joined = [group]
         self.me = {
             "kind": "code_user" if self.is_code_user else "staff",
             "id": self.actor.pk,
@@ -80,25 +115,33 @@ class TicketConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         if getattr(self, "me", None):
-            await self._to_all({"type": "presence.leave", "who": self.me})
+            await self._to_all({"type": "presence.leave", "who": self.me})  # guarded: never raises
             if self.is_code_user:  # leaving the page: what staff write from now on may go out by e-mail
                 await database_sync_to_async(ticket_services.participant_seen)(self.actor, self.ticket)
         for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await self._layer(self.channel_layer.group_discard(group, self.channel_name))
 
     # --- from the client ----------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):
         raw = text_data if text_data is not None else bytes_data
         if raw is None or len(raw) > settings.MESSENGER_MAX_FRAME_BYTES:
             return await self._error("too_large", _("This frame is too large."))
-        if not self.bucket.take():
-            return await self._error("rate_limited", _("Too many messages at once. Please wait a moment."))
         try:
             frame = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
+            if not self.bucket.take():  # garbage counts against the sender too
+                return await self._error("rate_limited", _("Too many messages at once. Please wait a moment."))
             return await self._error("bad_json", _("This frame is not valid JSON."))
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             return await self._error("bad_frame", _("A frame needs a type."))
+        client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
+        if frame["type"] == "read":
+            if not self.read_bucket.take():
+                return  # receipts are coalesced: a later one carries the highest id read
+        elif not self.bucket.take():
+            return await self._error(
+                "rate_limited", _("Too many messages at once. Please wait a moment."), client_id=client_id
+            )
         handler = {
             "message.send": self._message_send,
             "resume": self._resume,
@@ -111,9 +154,9 @@ class TicketConsumer(AsyncWebsocketConsumer):
         try:
             await handler(frame)
         except DomainError as error:
-            await self._error(error.code, str(error.message), client_id=frame.get("client_id"))
-        except (TypeError, ValueError):
-            await self._error("bad_frame", _("This frame has invalid values."), client_id=frame.get("client_id"))
+            await self._error(error.code, str(error.message), client_id=client_id)
+        except (TypeError, ValueError, OverflowError):
+            await self._error("bad_frame", _("This frame has invalid values."), client_id=client_id)
 
     async def _message_send(self, frame):
         message, created = await self._db(services.message_post, text=frame.get("text"), client_id=frame.get("client_id"))
@@ -123,19 +166,22 @@ class TicketConsumer(AsyncWebsocketConsumer):
         })
 
     async def _resume(self, frame):
-        after_id = int(frame.get("after_id") or 0)
-        messages = await self._db(selectors.messages_for, after_id=after_id, limit=200)
-        await self._send({"type": "message.batch", "messages": await self._serialize(messages), "older": False})
+        after_id = _whole_number(frame.get("after_id"), default=0)
+        messages = await self._db(selectors.messages_for, after_id=after_id, limit=RESUME_PAGE)
+        # "more": the page is full; the client asks again after the last id until it is not.
+        await self._send({
+            "type": "message.batch", "messages": await self._serialize(messages), "older": False,
+            "more": len(messages) >= RESUME_PAGE,
+        })
 
     async def _history(self, frame):
-        before = frame.get("before_id")
-        messages = await self._db(
-            selectors.messages_for, before_id=int(before) if before else None, limit=int(frame.get("limit") or 50)
-        )
+        before = _whole_number(frame.get("before_id"), default=None)
+        limit = _whole_number(frame.get("limit"), default=50, maximum=200)
+        messages = await self._db(selectors.messages_for, before_id=before, limit=max(limit, 1))
         await self._send({"type": "message.batch", "messages": await self._serialize(messages), "older": True})
 
     async def _read(self, frame):
-        up_to = await self._db(services.mark_read, int(frame.get("up_to_id") or 0))
+        up_to = await self._db(services.mark_read, _whole_number(frame.get("up_to_id"), default=0))
         if up_to:
             await self._to_all({"type": "message.read", "reader": self._public(self.me), "up_to_id": up_to})
 
@@ -158,7 +204,14 @@ class TicketConsumer(AsyncWebsocketConsumer):
         await self._send({"type": "ticket.event", "event": event["event"]})
 
     async def message_read(self, event):
+        if self.is_code_user and event["reader"]["kind"] != "staff":
+            return  # code users see staff names only (and their own receipts are theirs)
         await self._send({"type": "message.read", "reader": event["reader"], "up_to_id": event["up_to_id"]})
+
+    async def access_revoked(self, event):
+        """The ticket turned internal: a code user's socket closes (staff sockets are not in that group)."""
+        if self.is_code_user:
+            await self.close(code=CLOSE_FORBIDDEN)
 
     async def typing_notice(self, event):
         if event["who"]["channel"] != self.channel_name and self._visible(event["who"]):
@@ -174,7 +227,8 @@ class TicketConsumer(AsyncWebsocketConsumer):
 
     async def presence_query(self, event):
         if event["who"]["channel"] != self.channel_name:
-            await self.channel_layer.send(event["who"]["channel"], {"type": "presence.here", "who": self.me})
+            # A full or unreachable channel of another socket degrades presence, never this socket.
+            await self._layer(self.channel_layer.send(event["who"]["channel"], {"type": "presence.here", "who": self.me}))
 
     async def presence_here(self, event):
         if self._visible(event["who"]):
@@ -191,8 +245,20 @@ class TicketConsumer(AsyncWebsocketConsumer):
 
     async def _to_all(self, message):
         """To the staff and the code users of the ticket (each consumer filters what it shows)."""
-        await self.channel_layer.group_send(live.staff_group(self.ticket.pk), message)
-        await self.channel_layer.group_send(live.public_group(self.ticket.pk), message)
+        await self._layer(self.channel_layer.group_send(live.staff_group(self.ticket.pk), message))
+        await self._layer(self.channel_layer.group_send(live.public_group(self.ticket.pk), message))
+
+    async def _layer(self, call) -> bool:
+        """Await a channel-layer call; a full channel or a dead Redis is logged, not raised."""
+        try:
+            await call
+        except ChannelFull:
+            logger.warning("channel layer full: %s", self.channel_name)
+            return False
+        except Exception:  # noqa: BLE001 - Redis down, timeouts: the socket stays, presence degrades
+            logger.warning("channel layer unavailable for %s", self.channel_name, exc_info=True)
+            return False
+        return True
 
     async def _send(self, frame):
         await self.send(text_data=json.dumps(frame, ensure_ascii=False))

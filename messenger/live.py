@@ -90,6 +90,9 @@ def push_page_event(event: events.DomainEvent) -> None:
         _send(staff_group(event.ticket_id), frame)
         if not event.internal and area not in STAFF_ONLY_AREAS:
             _send(public_group(event.ticket_id), frame)
+    if event.name == "ticket.visibility_changed" and event.payload.get("to") == "internal":
+        # Open code-user sockets of a ticket that turned internal close: no presence, no typing, nothing.
+        _send(public_group(event.ticket_id), {"type": "access.revoked"})
     if event.name in ("ticket.created", "ticket.transitioned", "ticket.visibility_changed"):
         _send(TICKET_LIST_GROUP, {"type": "list.changed", "ticket": event.ticket_number, "event": event.name})
 

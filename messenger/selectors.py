@@ -24,7 +24,7 @@ def messages_for(actor, ticket: Ticket, *, after_id: int | None = None, before_i
     queryset = Message.objects.filter(ticket=ticket).select_related("author", "author_code_user")
     queryset = queryset.prefetch_related("author__groups")
     if after_id is not None:
-        return list(queryset.filter(id__gt=after_id).order_by("id")[: limit * 5])
+        return list(queryset.filter(id__gt=after_id).order_by("id")[:limit])
     if before_id is not None:
         queryset = queryset.filter(id__lt=before_id)
     return list(reversed(queryset.order_by("-id")[:limit]))

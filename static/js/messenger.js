@@ -234,6 +234,8 @@
         case "message.batch":
           for (const message of frame.messages) this.place(message, { older: frame.older });
           if (frame.older) this.olderButton.hidden = frame.messages.length < 50;
+          // Catching up comes in pages: ask for the next one until the server says there is no more.
+          if (!frame.older && frame.more) this.frame({ type: "resume", after_id: this.lastId });
           this.markRead();
           break;
         case "message.read":
