@@ -1,8 +1,8 @@
 """The per-ticket WebSocket: the chat both ways, live ticket events, typing and presence.
 
 Frames are JSON objects with a ``type``. From the client:
-  {"type": "message.send", "text": "...", "client_id": "..."}   → {"type": "message.ack", "client_id", "id", "created_at"}
-  {"type": "resume", "after_id": 123}                             → {"type": "message.batch", "messages": [...], "more": bool}
+  {"type": "message.send", "text": "...", "client_id": "..."}   → {"type": "message.ack", "client_id", "id", "seq", "created_at"}
+  {"type": "resume", "after_seq": 12}                             → {"type": "message.batch", "messages": [...], "more": bool}
   {"type": "history", "before_id": 123 | null, "limit": 50}       → {"type": "message.batch", "older": true, ...}
   {"type": "read", "up_to_id": 123}                                → everyone: {"type": "message.read", ...}
   {"type": "typing"}                                               → the others: {"type": "typing", ...}
@@ -161,13 +161,18 @@ class TicketConsumer(AsyncWebsocketConsumer):
     async def _message_send(self, frame):
         message, created = await self._db(services.message_post, text=frame.get("text"), client_id=frame.get("client_id"))
         await self._send({
-            "type": "message.ack", "client_id": message.client_id or None, "id": message.pk,
+            "type": "message.ack", "client_id": message.client_id or None, "id": message.pk, "seq": message.seq,
             "created_at": message.created_at.isoformat(), "duplicate": not created,
         })
 
     async def _resume(self, frame):
-        after_id = _whole_number(frame.get("after_id"), default=0)
-        messages = await self._db(selectors.messages_for, after_id=after_id, limit=RESUME_PAGE)
+        # By sequence number (a client that saw a gap, or reconnects); "after_id" for older clients.
+        after_seq = _whole_number(frame.get("after_seq"), default=None)
+        if after_seq is not None:
+            messages = await self._db(selectors.messages_for, after_seq=after_seq, limit=RESUME_PAGE)
+        else:
+            after_id = _whole_number(frame.get("after_id"), default=0)
+            messages = await self._db(selectors.messages_for, after_id=after_id, limit=RESUME_PAGE)
         # "more": the page is full; the client asks again after the last id until it is not.
         await self._send({
             "type": "message.batch", "messages": await self._serialize(messages), "older": False,

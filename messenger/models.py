@@ -12,8 +12,17 @@ class MessageKind(models.TextChoices):
     SYSTEM = "system", _("System message")
 
 
+class Conversation(models.Model):
+    """Per ticket: the last sequence number handed out. Taking the next one updates this row, so a
+    ticket's messages are numbered 1, 2, 3 … without gaps, in the order they were stored."""
+
+    ticket = models.OneToOneField("tickets.Ticket", primary_key=True, on_delete=models.CASCADE, related_name="conversation")
+    last_seq = models.PositiveIntegerField(default=0)
+
+
 class Message(models.Model):
-    """Written once, then only read. The id orders a ticket's conversation; clients resume after it."""
+    """Written once, then only read. ``seq`` numbers a ticket's conversation without gaps: clients
+    see a missing number, fetch exactly the missing range, and drop duplicates by it."""
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(_("kind"), max_length=16, choices=MessageKind.choices, default=MessageKind.TEXT)
@@ -26,6 +35,7 @@ class Message(models.Model):
     text = models.TextField(_("text"))
     data = models.JSONField(default=dict, blank=True)  # system messages: what happened, rendered per language
     client_id = models.CharField(_("client id"), max_length=64, blank=True)
+    seq = models.PositiveIntegerField(_("number in the conversation"))
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
 
     class Meta:
@@ -37,7 +47,8 @@ class Message(models.Model):
             # The idempotency key: a message resent after a reconnect is stored once.
             models.UniqueConstraint(
                 fields=["ticket", "client_id"], condition=~models.Q(client_id=""), name="unique_message_client_id"
-            )
+            ),
+            models.UniqueConstraint(fields=["ticket", "seq"], name="unique_message_seq"),
         ]
 
     def __str__(self) -> str:

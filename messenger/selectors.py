@@ -15,14 +15,19 @@ from tickets.choices import Status
 from tickets.models import Ticket
 
 
-def messages_for(actor, ticket: Ticket, *, after_id: int | None = None, before_id: int | None = None, limit: int = 50):
-    """A page of the conversation, oldest first: after an id (catching up), or before one (older
-    history); with neither, the newest ``limit`` messages."""
+def messages_for(
+    actor, ticket: Ticket, *, after_id: int | None = None, after_seq: int | None = None,
+    before_id: int | None = None, limit: int = 50,
+):
+    """A page of the conversation, oldest first: after a sequence number or an id (catching up), or
+    before an id (older history); with none of them, the newest ``limit`` messages."""
     if not permissions.can_see(actor, ticket):
         raise PermissionDenied(_("You cannot read this conversation."))
     limit = max(1, min(int(limit), 200))
     queryset = Message.objects.filter(ticket=ticket).select_related("author", "author_code_user")
     queryset = queryset.prefetch_related("author__groups")
+    if after_seq is not None:
+        return list(queryset.filter(seq__gt=after_seq).order_by("seq")[:limit])
     if after_id is not None:
         return list(queryset.filter(id__gt=after_id).order_by("id")[:limit])
     if before_id is not None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from common import events
 from common.actors import actor_columns, is_code_user
 from common.errors import InvalidInput, PermissionDenied, WrongState
 from common.text import clean_text
-from messenger.models import Message, MessageKind, ReadCursor
+from messenger.models import Conversation, Message, MessageKind, ReadCursor
 from tickets import events as ticket_events
 from tickets import permissions
 from tickets import selectors as ticket_selectors
@@ -55,6 +56,7 @@ def serialize(message: Message) -> dict:
         author = {"kind": "system", "id": None, "name": _("System"), "role": ""}
     return {
         "id": message.pk,
+        "seq": message.seq,
         "kind": message.kind,
         "text": render_system_text(message) if message.kind == MessageKind.SYSTEM else message.text,
         "author": author,
@@ -123,7 +125,7 @@ def message_post(actor, ticket: Ticket | int, *, text, client_id=None) -> tuple[
     try:
         with transaction.atomic():
             message = Message.objects.create(
-                ticket=ticket, text=text, client_id=client_id,
+                ticket=ticket, text=text, client_id=client_id, seq=_next_seq(ticket),
                 **actor_columns(actor, user_field="author", code_user_field="author_code_user"),
             )
             _publish_message(ticket, message, actor)
@@ -136,9 +138,20 @@ def message_post(actor, ticket: Ticket | int, *, text, client_id=None) -> tuple[
 
 def system_message_post(ticket: Ticket, *, text: str, data: dict) -> Message:
     with transaction.atomic():
-        message = Message.objects.create(ticket=ticket, kind=MessageKind.SYSTEM, text=text, data=data)
+        message = Message.objects.create(
+            ticket=ticket, kind=MessageKind.SYSTEM, text=text, data=data, seq=_next_seq(ticket)
+        )
         _publish_message(ticket, message, None)
     return message
+
+
+def _next_seq(ticket: Ticket) -> int:
+    """The ticket's next message number; call inside the storing transaction. The UPDATE locks the
+    ticket's conversation row until commit, so concurrent messages queue up and no number repeats
+    or is skipped (a rolled-back message gives its number back)."""
+    Conversation.objects.get_or_create(ticket_id=ticket.pk)
+    Conversation.objects.filter(pk=ticket.pk).update(last_seq=F("last_seq") + 1)
+    return Conversation.objects.values_list("last_seq", flat=True).get(pk=ticket.pk)
 
 
 def _took_part(actor, ticket: Ticket) -> None:

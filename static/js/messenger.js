@@ -92,6 +92,11 @@
       this.pending = new Map(); // client id -> {text, node}
       this.present = new Map(); // presence key -> name
       this.lastId = 0;
+      // Sequence numbers (per ticket, without gaps): everything up to lastSeq is here; a higher
+      // number arriving first means a delivery was lost, and exactly the missing range is fetched.
+      this.lastSeq = 0;
+      this.seqs = new Set();
+      this.catchingUp = false;
       this.oldestId = null;
       this.readByOthers = 0;
       this.me = null;
@@ -133,7 +138,7 @@
         this.backoff = 500;
         this.showState(null);
         if (this.connectedOnce) {
-          this.frame({ type: "resume", after_id: this.lastId });
+          this.catchUp(true);
         } else {
           this.frame({ type: "history", before_id: null, limit: 50 });
         }
@@ -224,20 +229,30 @@
           } else if (item && item.node) {
             item.node.remove();
           }
+          this.noteSeq(frame.seq);
           this.markRead();
           break;
         }
         case "chat.message":
           this.place(frame.message);
+          this.noteSeq(frame.message.seq);
           this.markRead();
           break;
-        case "message.batch":
+        case "message.batch": {
           for (const message of frame.messages) this.place(message, { older: frame.older });
-          if (frame.older) this.olderButton.hidden = frame.messages.length < 50;
-          // Catching up comes in pages: ask for the next one until the server says there is no more.
-          if (!frame.older && frame.more) this.frame({ type: "resume", after_id: this.lastId });
+          if (frame.older) {
+            this.olderButton.hidden = frame.messages.length < 50;
+            // The first page of history: everything before it counts as known (loaded on request).
+            for (const message of frame.messages) this.lastSeq = Math.max(this.lastSeq, message.seq || 0);
+          } else {
+            this.catchingUp = false;
+            for (const message of frame.messages) this.noteSeq(message.seq);
+            // Catching up comes in pages: ask for the next one until the server says there is no more.
+            if (frame.more) this.catchUp(true);
+          }
           this.markRead();
           break;
+        }
         case "message.read":
           if (this.me && frame.reader.kind !== this.me.kind) {
             this.readByOthers = Math.max(this.readByOthers, frame.up_to_id);
@@ -279,6 +294,24 @@
         if (item.node) item.node.classList.add("is-failed");
       }
       this.errorLine.textContent = frame.message;
+    }
+
+    /* --- sequence: nothing lost, nothing twice -------------------------------------------------- */
+    noteSeq(seq) {
+      if (typeof seq !== "number") return;
+      if (seq > this.lastSeq) this.seqs.add(seq);
+      while (this.seqs.has(this.lastSeq + 1)) {
+        this.lastSeq += 1;
+        this.seqs.delete(this.lastSeq);
+      }
+      // A number beyond the next one: something between was lost on the way; fetch the gap.
+      if (this.seqs.size) this.catchUp(false);
+    }
+
+    catchUp(force) {
+      if (this.catchingUp && !force) return;
+      this.catchingUp = true;
+      this.frame({ type: "resume", after_seq: this.lastSeq });
     }
 
     /* --- rendering ----------------------------------------------------------------------------- */

@@ -133,3 +133,37 @@ def test_message_times_read_like_the_page_in_the_readers_time_zone_not_the_brows
     )
     context_a.close()
     context_b.close()
+
+
+def test_a_delivery_lost_on_an_open_socket_is_fetched_without_reconnecting(browser, asgi_server):
+    """Messages carry a per-ticket number: the page sees one missing, fetches exactly the gap, and
+    shows every message once, in order, on the same socket."""
+    from common import events
+    from messenger import services as messenger_services
+    from messenger.live import push_page_event
+
+    mia = UserFactory(first_name="Mia", last_name="Schneider")
+    moritz = UserFactory(role=Role.MODERATOR, first_name="Moritz", last_name="Berger")
+    ticket = make_ticket(Status.ASSIGNED, assignees=[mia], access_code=AccessCodeFactory())
+    context, page = _open(browser, asgi_server, mia, ticket)
+    other_context, other = _open(browser, asgi_server, moritz, ticket)
+    sockets = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+
+    events.unsubscribe("messenger.message_posted", push_page_event)  # this delivery is lost on the way
+    try:
+        messenger_services.message_post(moritz, ticket, text="Ging verloren")
+    finally:
+        events.subscribe("messenger.message_posted", push_page_event)
+    other.get_by_label("Nachricht", exact=True).fill("Kam an")
+    other.get_by_label("Nachricht", exact=True).press("Enter")
+
+    texts = page.locator("#messenger .message-text")
+    expect(texts.filter(has_text="Kam an")).to_have_count(1)
+    expect(texts.filter(has_text="Ging verloren")).to_have_count(1)  # fetched: the gap was seen
+    shown = texts.evaluate_all("nodes => nodes.map(n => n.textContent)")
+    assert shown.index("Ging verloren") < shown.index("Kam an")
+    assert sockets == []  # no new socket: recovered on the open one
+    assert _ids(page) == sorted(_ids(page)) and len(_ids(page)) == len(set(_ids(page)))
+    context.close()
+    other_context.close()

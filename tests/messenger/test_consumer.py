@@ -80,12 +80,13 @@ async def test_message_is_stored_then_broadcast_and_acknowledged(chat):
     stored = await database_sync_to_async(Message.objects.get)(pk=ack["id"])
     assert stored.text == "Es tropft <b>wieder</b>." and stored.author_code_user_id == chat["code_user"].pk
     assert ack == {
-        "type": "message.ack", "client_id": "c-1", "id": stored.pk,
+        "type": "message.ack", "client_id": "c-1", "id": stored.pk, "seq": stored.seq,
         "created_at": stored.created_at.isoformat(), "duplicate": False,
     }
+    assert stored.seq == await database_sync_to_async(Message.objects.filter(ticket=chat["ticket"]).count)()
 
     arrived = await receive_until(staff, "chat.message")
-    assert arrived["message"]["id"] == stored.pk
+    assert (arrived["message"]["id"], arrived["message"]["seq"]) == (stored.pk, stored.seq)
     assert arrived["message"]["author"] == {"kind": "code_user", "id": chat["code_user"].pk, "name": "Petra Huber", "role": ""}
     await staff.disconnect()
     await code.disconnect()

@@ -141,3 +141,38 @@ async def test_a_full_channel_of_another_socket_degrades_presence_not_this_socke
     assert (await receive_until(ws, "message.ack"))["client_id"] == "alive"
     assert hello_frame["me"]["name"] == "Mia Schneider"
     await ws.disconnect()
+
+
+def test_each_ticket_numbers_its_messages_without_gaps_even_when_racing(chat):
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import make_ticket
+    from tickets.choices import Status
+
+    ticket = chat["ticket"]
+    other = make_ticket(Status.OPEN, access_code=chat["code_user"].access_code)
+    before = Message.objects.filter(ticket=ticket).count()
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def post(i):
+        try:
+            barrier.wait(timeout=10)
+            messenger_services.message_post(chat["assignee"], ticket, text=f"parallel {i}", client_id=f"p-{i}")
+        except Exception as error:  # noqa: BLE001 - inspected below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    seqs = list(Message.objects.filter(ticket=ticket).order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, before + 5))
+    other_seqs = list(Message.objects.filter(ticket=other).order_by("seq").values_list("seq", flat=True))
+    assert other_seqs == list(range(1, len(other_seqs) + 1))
