@@ -17,6 +17,7 @@ internal.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -90,6 +91,8 @@ class TicketConsumer(AsyncWebsocketConsumer):
         self.bucket = TokenBucket(settings.MESSENGER_RATE_BURST, settings.MESSENGER_RATE_PER_SECOND)
         self.last_typing = 0.0
         self.read_bucket = TokenBucket(READ_RECEIPT_BURST, READ_RECEIPTS_PER_SECOND)
+        self.pending_read = 0  # the highest id of receipts held back by the bucket
+        self.read_flush = None
         self.groups_joined = []
         await self.accept()
         group = live.public_group(self.ticket.pk) if self.is_code_user else live.staff_group(self.ticket.pk)
@@ -113,7 +116,30 @@ class TicketConsumer(AsyncWebsocketConsumer):
         await self._to_all({"type": "presence.join", "who": self.me})
         await self._to_all({"type": "presence.query", "who": self.me})
 
+    def _coalesce_read(self, frame) -> None:
+        """Too many receipts at once: keep the highest id and send one when the bucket allows."""
+        try:
+            up_to = _whole_number(frame.get("up_to_id"), default=0)
+        except ValueError:
+            return
+        self.pending_read = max(self.pending_read, up_to)
+        if self.read_flush is None:
+            self.read_flush = asyncio.create_task(self._flush_read())
+
+    async def _flush_read(self):
+        try:
+            await asyncio.sleep(1.0 / READ_RECEIPTS_PER_SECOND)
+            up_to, self.pending_read = self.pending_read, 0
+            if up_to:
+                await self._read({"up_to_id": up_to})
+        except DomainError:
+            pass  # no longer allowed to read: nothing to tell
+        finally:
+            self.read_flush = None
+
     async def disconnect(self, code):
+        if getattr(self, "read_flush", None) is not None:
+            self.read_flush.cancel()
         if getattr(self, "me", None):
             await self._to_all({"type": "presence.leave", "who": self.me})  # guarded: never raises
             if self.is_code_user:  # leaving the page: what staff write from now on may go out by e-mail
@@ -137,7 +163,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
         client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
         if frame["type"] == "read":
             if not self.read_bucket.take():
-                return  # receipts are coalesced: a later one carries the highest id read
+                return self._coalesce_read(frame)  # sent a moment later, with the highest id read
         elif not self.bucket.take():
             return await self._error(
                 "rate_limited", _("Too many messages at once. Please wait a moment."), client_id=client_id

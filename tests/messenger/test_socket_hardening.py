@@ -176,3 +176,32 @@ def test_each_ticket_numbers_its_messages_without_gaps_even_when_racing(chat):
     assert seqs == list(range(1, before + 5))
     other_seqs = list(Message.objects.filter(ticket=other).order_by("seq").values_list("seq", flat=True))
     assert other_seqs == list(range(1, len(other_seqs) + 1))
+
+
+async def test_receipts_beyond_the_bucket_are_coalesced_not_lost(chat):
+    ticket = chat["ticket"]
+    messages = []
+    for i in range(5):
+        message, _created = await database_sync_to_async(messenger_services.message_post)(
+            chat["assignee"], ticket, text=f"Nachricht {i}"
+        )
+        messages.append(message)
+    code_ws, _, _ = await connect(ticket.number, chat["code_session"])
+    await hello(code_ws)
+    staff_ws, _, _ = await connect(ticket.number, chat["staff_session"])
+    await hello(staff_ws)
+    for message in messages:  # five receipts at once: three pass, the rest are held back …
+        await code_ws.send_json_to({"type": "read", "up_to_id": message.pk})
+    last = None
+    for _ in range(5):  # … and the last one arrives a moment later with the highest id
+        receipt = await receive_until(staff_ws, "message.read", timeout=3)
+        last = receipt["up_to_id"]
+        if last == messages[-1].pk:
+            break
+    assert last == messages[-1].pk
+    from messenger.models import ReadCursor
+
+    cursor = await database_sync_to_async(ReadCursor.objects.get)(ticket=ticket, code_user=chat["code_user"])
+    assert cursor.last_read_id == messages[-1].pk
+    await code_ws.disconnect()
+    await staff_ws.disconnect()
