@@ -144,19 +144,35 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="leitstand"),
         }
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # socket_timeout=None: redis-py's 5 s default equals the layer's blocking
-                # read and would drop idle sockets (see docs/operations.md).
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 1000}],
-                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="leitstand"),
-                "capacity": 1000,
-                "expiry": 60,
-            },
+    # CHANNEL_LAYER_BACKEND: "redis" (channels-redis's list-based layer) or "redis-pubsub" (its
+    # Pub/Sub layer); docs/performance.md has the measurement behind the default.
+    CHANNEL_LAYER_BACKEND = env.str("CHANNEL_LAYER_BACKEND", default="redis")
+    if CHANNEL_LAYER_BACKEND == "redis-pubsub":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {
+                    "hosts": [{"address": REDIS_URL}],
+                    "prefix": env.str("CHANNEL_LAYER_PREFIX", default="leitstand"),
+                },
+            }
         }
-    }
+    elif CHANNEL_LAYER_BACKEND == "redis":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    # socket_timeout=None: redis-py's 5 s default equals the layer's blocking
+                    # read and would drop idle sockets (see docs/operations.md).
+                    "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 1000}],
+                    "prefix": env.str("CHANNEL_LAYER_PREFIX", default="leitstand"),
+                    "capacity": 1000,
+                    "expiry": 60,
+                },
+            }
+        }
+    else:
+        raise ImproperlyConfigured(f"CHANNEL_LAYER_BACKEND must be redis or redis-pubsub, not {CHANNEL_LAYER_BACKEND!r}")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
