@@ -130,7 +130,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts, so that two racing transitions queue up
     # instead of failing with "database is locked" (SQLite ignores select_for_update).
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DATABASE_POOL", default=True):
+    # psycopg's connection pool: a server process (its socket thread, its request threads) takes
+    # a connection from the pool and gives it back instead of opening one per request or per
+    # socket frame (a new PostgreSQL connection costs milliseconds of server and database CPU).
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX", default=20),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, channel layer, Celery ------------------------------------------
@@ -314,6 +324,10 @@ MESSENGER_MAX_FRAME_BYTES = env.int("MESSENGER_MAX_FRAME_BYTES", default=32 * 10
 # Per connection: a burst of this many frames, refilled at this many per second.
 MESSENGER_RATE_BURST = env.int("MESSENGER_RATE_BURST", default=10)
 MESSENGER_RATE_PER_SECOND = env.float("MESSENGER_RATE_PER_SECOND", default=2.0)
+# Back-pressure: frames one socket may have waiting, and frames all sockets of one server process
+# may have waiting or in work; beyond either the sender gets {"code": "busy"} and retries later.
+MESSENGER_INBOX_SIZE = env.int("MESSENGER_INBOX_SIZE", default=8)
+MESSENGER_MAX_IN_FLIGHT = env.int("MESSENGER_MAX_IN_FLIGHT", default=200)
 
 # --- Code-user portal and feedback ------------------------------------------------------
 # Code entry and PIN attempts per client IP (django-ratelimit syntax, e.g. "10/m").

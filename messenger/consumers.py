@@ -8,9 +8,13 @@ Frames are JSON objects with a ``type``. From the client:
   {"type": "typing"}                                               → the others: {"type": "typing", ...}
 To the client besides: "hello", "chat.message", "ticket.event", "presence", "error".
 A bad frame gets {"type": "error", "code": ..., "message": ..., "client_id": ...}; the connection
-stays open. Numbers in frames are whole numbers in range (``_whole_number``); read receipts have
+stays open. A frame the server cannot take now (the socket's inbox is full, or the process has too
+much in flight) gets {"type": "error", "code": "busy", "frame_type": ..., "client_id": ...}: the
+page sends it again with backoff. Numbers in frames are whole numbers in range (``_whole_number``); read receipts have
 their own small rate bucket; every channel-layer call is guarded (a full channel or a Redis outage
-degrades presence, never the socket; a handshake without a layer is closed with 1013). Code users
+degrades presence, never the socket; a handshake without a layer is closed with 1013, and when
+the layer's receive fails every socket of the process closes with 1013 so that its page reconnects
+and catches up by number). Code users
 see staff names only (presence, typing, receipts), and their sockets close when the ticket turns
 internal.
 """
@@ -21,10 +25,14 @@ import asyncio
 import json
 import logging
 import time
+import weakref
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.exceptions import ChannelFull
+from channels.exceptions import ChannelFull, StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -48,6 +56,9 @@ READ_RECEIPT_BURST, READ_RECEIPTS_PER_SECOND = 3, 1.0
 RESUME_PAGE = 200
 # The largest id or count a frame may name (JSON numbers beyond it are refused, not overflowed).
 MAX_WHOLE_NUMBER = 2**53
+# The socket keeps the ticket it was opened for and reads it again only when a status or visibility
+# event arrives for it, or when this many seconds have passed (an access code switched off, …).
+TICKET_STATE_SECONDS = 5.0
 
 
 def _whole_number(value, *, default, maximum: int = MAX_WHOLE_NUMBER):
@@ -61,6 +72,10 @@ def _whole_number(value, *, default, maximum: int = MAX_WHOLE_NUMBER):
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
         raise ValueError("not a whole number in range")
     return value
+
+
+def _client_id(frame: dict) -> str | None:
+    return frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
 
 
 class TokenBucket:
@@ -81,11 +96,136 @@ class TokenBucket:
 
 
 class TicketConsumer(AsyncWebsocketConsumer):
+    # Frames of all sockets of this process that wait for or are in their handler; past
+    # MESSENGER_MAX_IN_FLIGHT the server is not keeping up and new frames are refused as "busy".
+    in_flight = 0
+    # The open sockets of this process: when the channel layer is lost, every one of them closes
+    # with 1013 so that its page reconnects and catches up (groups may be gone with Redis).
+    open_sockets: "weakref.WeakSet[TicketConsumer]" = weakref.WeakSet()
+
+    async def __call__(self, scope, receive, send):
+        """Channels' consumer loop, with the channel layer's receive guarded: Redis going away
+        closes the sockets with 1013 instead of crashing them (see ``_layer_receive``)."""
+        self.scope, self.base_send = scope, send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        try:
+            self.channel_name = await self.channel_layer.new_channel()
+        except Exception:  # noqa: BLE001 - a layer that needs Redis for a new channel (Pub/Sub)
+            logger.warning("channel layer unavailable for a new socket", exc_info=True)
+            return await self._refuse_without_layer(receive)
+        self.layer_gone = False
+        try:
+            await await_many_dispatch([receive, self._layer_receive], self.dispatch)
+        except StopConsumer:
+            pass
+
+    async def _refuse_without_layer(self, receive):
+        """A handshake while the layer is down: accepted and closed with 1013 ("try again later")."""
+        message = await receive()
+        if message["type"] == "websocket.connect":
+            await self.base_send({"type": "websocket.accept"})
+            await self.base_send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
+
+    async def _layer_receive(self):
+        if not self.layer_gone:
+            try:
+                return await self.channel_layer.receive(self.channel_name)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - Redis went away (or its connection broke)
+                logger.warning("channel layer lost: closing this process's sockets with 1013", exc_info=True)
+                for consumer in list(TicketConsumer.open_sockets):
+                    consumer.layer_gone = True
+                    if consumer is not self:
+                        asyncio.ensure_future(consumer._close_for_layer())
+                return {"type": "layer.lost"}
+        await asyncio.Event().wait()  # nothing more from the layer; the socket is closing
+
+    async def layer_lost(self, event):
+        await self._close_for_layer()
+
+    async def _close_for_layer(self):
+        if getattr(self, "closing", False):
+            return
+        self.closing = True
+        await self.close(code=CLOSE_TRY_AGAIN)
+
+    async def dispatch(self, message):
+        """Without Channels' extra ``close_old_connections`` per dispatched message: every database
+        call here goes through ``database_sync_to_async``, which does that around each call."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def websocket_receive(self, message):
+        """A frame from the client is checked at once (size, JSON, type, rate) and then goes into
+        this socket's bounded inbox, handled in order by ``_work``. When the inbox is full or the
+        process has too much in flight, the sender hears "busy" at once (with its client id) and
+        retries later: nothing piles up unseen, nothing is dropped silently."""
+        if self.inbox is None:
+            return  # not open (refused or closing)
+        frame = await self._admit(message["text"] if message.get("text") is not None else message.get("bytes"))
+        if frame is None:
+            return
+        if self.inbox.full() or TicketConsumer.in_flight >= settings.MESSENGER_MAX_IN_FLIGHT:
+            return await self._busy(frame)
+        TicketConsumer.in_flight += 1
+        self.inbox.put_nowait(frame)
+
+    async def _admit(self, raw):
+        """The frame as a dict if it may be handled; otherwise the client has its error (None)."""
+        if raw is None or len(raw) > settings.MESSENGER_MAX_FRAME_BYTES:
+            return await self._error("too_large", _("This frame is too large."))
+        try:
+            frame = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            if not self.bucket.take():  # garbage counts against the sender too
+                return await self._error("rate_limited", _("Too many messages at once. Please wait a moment."))
+            return await self._error("bad_json", _("This frame is not valid JSON."))
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            return await self._error("bad_frame", _("A frame needs a type."))
+        if frame["type"] not in self.HANDLERS:
+            return await self._error("unknown_type", _("Unknown frame type."))
+        if frame["type"] == "read":
+            if not self.read_bucket.take():
+                return self._coalesce_read(frame)  # sent a moment later, with the highest id read
+        elif not self.bucket.take():
+            return await self._error(
+                "rate_limited", _("Too many messages at once. Please wait a moment."), client_id=_client_id(frame)
+            )
+        return frame
+
+    async def _work(self):
+        while True:
+            frame = await self.inbox.get()
+            try:
+                await self._handle(frame)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a bug must not end the conversation: logged, answered
+                logger.exception("messenger frame failed on %s", self.channel_name)
+                await self._error("server_error", _("Something went wrong. Please try again."), client_id=_client_id(frame))
+            finally:
+                TicketConsumer.in_flight -= 1
+
+    async def _busy(self, frame):
+        if frame["type"] == "typing":
+            return  # a typing notice is only worth something now
+        if frame["type"] == "read":
+            return self._coalesce_read(frame)  # the next receipt carries it
+        await self._send({
+            "type": "error", "code": "busy", "frame_type": frame["type"], "client_id": _client_id(frame),
+            "message": _("The server is busy. Trying again in a moment …"),
+        })
+
     async def connect(self):
-        self.actor, self.ticket = await self._resolve()
-        if self.actor is None or self.ticket is None:
+        self.inbox = None
+        self.actor, self.ticket, can_write, read = await self._resolve()
+        if self.actor is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        self.ticket_read_at, self.ticket_stale = time.monotonic(), False
         self.is_code_user = lifecycle.is_code_user(self.actor)
         self.language = self._language()
         self.bucket = TokenBucket(settings.MESSENGER_RATE_BURST, settings.MESSENGER_RATE_PER_SECOND)
@@ -101,16 +241,15 @@ class TicketConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_TRY_AGAIN)
             return
         self.groups_joined = [group]
+        TicketConsumer.open_sockets.add(self)
+        self.inbox = asyncio.Queue(maxsize=settings.MESSENGER_INBOX_SIZE)
+        self.worker = asyncio.ensure_future(self._work())
         self.me = {
             "kind": "code_user" if self.is_code_user else "staff",
             "id": self.actor.pk,
             "name": self.actor.display_name,
             "channel": self.channel_name,
         }
-        if self.is_code_user:
-            await database_sync_to_async(ticket_services.participant_seen)(self.actor, self.ticket)
-        can_write = await database_sync_to_async(services.may_write)(self.actor, self.ticket)
-        read = await database_sync_to_async(selectors.read_state)(self.ticket)
         await self._send({"type": "hello", "me": self._public(self.me), "can_write": can_write, "read": read})
         # Presence: announce ourselves and ask who else is here (replies come straight to us).
         await self._to_all({"type": "presence.join", "who": self.me})
@@ -138,6 +277,12 @@ class TicketConsumer(AsyncWebsocketConsumer):
             self.read_flush = None
 
     async def disconnect(self, code):
+        TicketConsumer.open_sockets.discard(self)
+        if getattr(self, "worker", None) is not None:
+            self.worker.cancel()
+            # Frames still waiting in the inbox are not handled: give back their in-flight count.
+            TicketConsumer.in_flight -= self.inbox.qsize()
+            self.inbox = None
         if getattr(self, "read_flush", None) is not None:
             self.read_flush.cancel()
         if getattr(self, "me", None):
@@ -148,41 +293,21 @@ class TicketConsumer(AsyncWebsocketConsumer):
             await self._layer(self.channel_layer.group_discard(group, self.channel_name))
 
     # --- from the client ----------------------------------------------------------------------
-    async def receive(self, text_data=None, bytes_data=None):
-        raw = text_data if text_data is not None else bytes_data
-        if raw is None or len(raw) > settings.MESSENGER_MAX_FRAME_BYTES:
-            return await self._error("too_large", _("This frame is too large."))
+    HANDLERS = {
+        "message.send": "_message_send",
+        "resume": "_resume",
+        "history": "_history",
+        "read": "_read",
+        "typing": "_typing",
+    }
+
+    async def _handle(self, frame):
         try:
-            frame = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            if not self.bucket.take():  # garbage counts against the sender too
-                return await self._error("rate_limited", _("Too many messages at once. Please wait a moment."))
-            return await self._error("bad_json", _("This frame is not valid JSON."))
-        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            return await self._error("bad_frame", _("A frame needs a type."))
-        client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
-        if frame["type"] == "read":
-            if not self.read_bucket.take():
-                return self._coalesce_read(frame)  # sent a moment later, with the highest id read
-        elif not self.bucket.take():
-            return await self._error(
-                "rate_limited", _("Too many messages at once. Please wait a moment."), client_id=client_id
-            )
-        handler = {
-            "message.send": self._message_send,
-            "resume": self._resume,
-            "history": self._history,
-            "read": self._read,
-            "typing": self._typing,
-        }.get(frame["type"])
-        if handler is None:
-            return await self._error("unknown_type", _("Unknown frame type."))
-        try:
-            await handler(frame)
+            await getattr(self, self.HANDLERS[frame["type"]])(frame)
         except DomainError as error:
-            await self._error(error.code, str(error.message), client_id=client_id)
+            await self._error(error.code, str(error.message), client_id=_client_id(frame))
         except (TypeError, ValueError, OverflowError):
-            await self._error("bad_frame", _("This frame has invalid values."), client_id=client_id)
+            await self._error("bad_frame", _("This frame has invalid values."), client_id=_client_id(frame))
 
     async def _message_send(self, frame):
         message, created = await self._db(services.message_post, text=frame.get("text"), client_id=frame.get("client_id"))
@@ -226,12 +351,13 @@ class TicketConsumer(AsyncWebsocketConsumer):
 
     # --- from the channel layer -----------------------------------------------------------------
     async def chat_message(self, event):
-        message = event["message"]
-        if message["kind"] == "system":  # worded in this reader's language
-            message = await self._serialize_by_id(message["id"])
-        await self._send({"type": "chat.message", "message": message})
+        """Encoded once per language by ``live.push_message``; sent as it is."""
+        frames = event["frames"]
+        await self.send(text_data=frames.get(self.language) or frames[settings.LANGUAGE_CODE])
 
     async def ticket_event(self, event):
+        if event["event"]["area"] == "status":
+            self.ticket_stale = True  # who may write can have changed: read the ticket again
         await self._send({"type": "ticket.event", "event": event["event"]})
 
     async def message_read(self, event):
@@ -298,26 +424,29 @@ class TicketConsumer(AsyncWebsocketConsumer):
         await self._send({"type": "error", "code": code, "message": message, "client_id": client_id})
 
     async def _db(self, function, *args, **kwargs):
-        """A service call for this actor and a fresh copy of the ticket (its state may have moved)."""
+        """A service call for this actor and the ticket as the socket knows it: read again only
+        after a status or visibility event for it, or after TICKET_STATE_SECONDS."""
 
         def call():
             with translation.override(self.language):
-                ticket = ticket_selectors.ticket_reloaded(self.ticket.pk)
-                return function(self.actor, ticket, *args, **kwargs)
+                return function(self.actor, self._current_ticket(), *args, **kwargs)
 
         return await database_sync_to_async(call)()
+
+    def _current_ticket(self):
+        """Staff: status and visibility come as events, so the socket's copy serves until one
+        arrives (or TICKET_STATE_SECONDS pass). Code users also depend on their access code being
+        switched on, which no ticket event tells: their socket reads the ticket for every frame."""
+        now = time.monotonic()
+        if self.is_code_user or self.ticket_stale or now - self.ticket_read_at > TICKET_STATE_SECONDS:
+            self.ticket_stale = False
+            self.ticket, self.ticket_read_at = ticket_selectors.ticket_reloaded(self.ticket.pk), now
+        return self.ticket
 
     async def _serialize(self, messages):
         def run():
             with translation.override(self.language):
                 return [services.serialize(m) for m in messages]
-
-        return await database_sync_to_async(run)()
-
-    async def _serialize_by_id(self, pk):
-        def run():
-            with translation.override(self.language):
-                return services.serialize(selectors.message_with_author(pk))
 
         return await database_sync_to_async(run)()
 
@@ -330,8 +459,9 @@ class TicketConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _resolve(self):
-        """The actor (staff by session login, code user by code session) and the ticket, if they
-        may read it; otherwise (None, None) and the socket is refused."""
+        """In one trip to the database thread: the actor (staff by session login, code user by code
+        session) and the ticket if they may read it, whether they may write, and how far the others
+        have read; (None, None, False, None) when the socket is refused."""
         number = self.scope["url_route"]["kwargs"]["number"]
         user = self.scope.get("user")
         if lifecycle.is_staff(user):
@@ -340,11 +470,13 @@ class TicketConsumer(AsyncWebsocketConsumer):
             # A code user is known per access code: the one of the ticket's code, if any.
             actor = code_user_from_session(self.scope.get("session"), ticket_selectors.access_code_id_of(number))
         if actor is None:
-            return None, None
+            return None, None, False, None
         try:
-            return actor, ticket_selectors.access_ticket(actor, number)
+            ticket = ticket_selectors.access_ticket(actor, number)
         except NotFound:
-            return None, None
+            return None, None, False, None
+        ticket_services.participant_seen(actor, ticket)  # code users: the page is open (no e-mail needed)
+        return actor, ticket, services.may_write(actor, ticket), selectors.read_state(ticket)
 
 
 class TicketListConsumer(AsyncWebsocketConsumer):

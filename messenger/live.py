@@ -6,20 +6,20 @@ Groups on the channel layer (Redis across processes, in memory in one process):
 - ``tickets.staff``      – open staff ticket lists: new tickets and status changes.
 
 Delivery through the layer is best effort; nothing is lost because messages are stored first and
-clients catch up after the last id they hold on every (re)connect.
+numbered per ticket: clients fetch any gap they see and catch up after the last number they hold
+on every (re)connect.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from common import events
-from messenger import selectors
-from messenger.services import serialize
 
 logger = logging.getLogger(__name__)
 
@@ -103,11 +103,13 @@ def _public_payload(event: events.DomainEvent) -> dict:
 
 
 def push_message(event: events.DomainEvent) -> None:
-    message = selectors.message_with_author(event.payload["message_id"])
-    if message is None:
-        return
-    # The text is worded per reader for system messages; the consumer re-serialises those.
-    frame = {"type": "chat.message", "message": serialize(message)}
-    _send(staff_group(event.ticket_id), frame)
+    """One chat message to every open page of the ticket: the frame is encoded once per language
+    here and the channel layer fans it out; the sockets send it as it is (nothing is read again)."""
+    frames = {
+        language: json.dumps({"type": "chat.message", "message": message}, ensure_ascii=False)
+        for language, message in event.payload["shown"].items()
+    }
+    group_message = {"type": "chat.message", "frames": frames}
+    _send(staff_group(event.ticket_id), group_message)
     if not event.internal:
-        _send(public_group(event.ticket_id), frame)
+        _send(public_group(event.ticket_id), group_message)

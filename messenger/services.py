@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from common import events
@@ -118,10 +118,6 @@ def message_post(actor, ticket: Ticket | int, *, text, client_id=None) -> tuple[
         if may_read(actor, ticket):
             raise WrongState(write_refusal(actor, ticket))
         raise PermissionDenied(write_refusal(actor, ticket))
-    if client_id:
-        existing = Message.objects.filter(ticket=ticket, client_id=client_id).first()
-        if existing is not None:
-            return existing, False
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -131,8 +127,13 @@ def message_post(actor, ticket: Ticket | int, *, text, client_id=None) -> tuple[
             _publish_message(ticket, message, actor)
             _took_part(actor, ticket)
     except IntegrityError:
-        # The same client id raced in through another connection: that one is the message.
-        return Message.objects.get(ticket=ticket, client_id=client_id), False
+        # The client id is stored already (a resend after a reconnect, or the same message racing
+        # in through another connection): that one is the message. Asking first would cost every
+        # message a query for what happens rarely.
+        existing = Message.objects.filter(ticket=ticket, client_id=client_id).first() if client_id else None
+        if existing is None:
+            raise
+        return existing, False
     return message, True
 
 
@@ -146,12 +147,18 @@ def system_message_post(ticket: Ticket, *, text: str, data: dict) -> Message:
 
 
 def _next_seq(ticket: Ticket) -> int:
-    """The ticket's next message number; call inside the storing transaction. The UPDATE locks the
-    ticket's conversation row until commit, so concurrent messages queue up and no number repeats
-    or is skipped (a rolled-back message gives its number back)."""
-    Conversation.objects.get_or_create(ticket_id=ticket.pk)
-    Conversation.objects.filter(pk=ticket.pk).update(last_seq=F("last_seq") + 1)
-    return Conversation.objects.values_list("last_seq", flat=True).get(pk=ticket.pk)
+    """The ticket's next message number; call inside the storing transaction. One statement (an
+    upsert that returns the new number, on PostgreSQL and SQLite alike): it locks the ticket's
+    conversation row until commit, so concurrent messages queue up and no number repeats or is
+    skipped (a rolled-back message gives its number back)."""
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (ticket_id, last_seq) VALUES (%s, 1) "
+            f"ON CONFLICT (ticket_id) DO UPDATE SET last_seq = {table}.last_seq + 1 RETURNING last_seq",
+            [ticket.pk],
+        )
+        return cursor.fetchone()[0]
 
 
 def _took_part(actor, ticket: Ticket) -> None:
@@ -159,7 +166,17 @@ def _took_part(actor, ticket: Ticket) -> None:
 
 
 def _publish_message(ticket: Ticket, message: Message, actor) -> None:
-    events.publish_on_commit(ticket_events.messenger_message_posted(ticket, actor, message))
+    events.publish_on_commit(ticket_events.messenger_message_posted(ticket, actor, message, shown(message)))
+
+
+def shown(message: Message) -> dict[str, dict]:
+    """The message as the sockets show it, once per UI language (system texts and role names are
+    worded per reader): built once when it is stored, pushed as it is to every open page."""
+    result = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            result[code] = serialize(message)
+    return result
 
 
 def _cursor_filter(actor) -> dict:

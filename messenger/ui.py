@@ -8,7 +8,8 @@ def panel_context(ticket) -> dict:
     return {
         "messenger_max_length": settings.MESSENGER_MAX_LENGTH,
         "messenger_i18n": {
-            "reconnecting": _("Connection lost. Reconnecting …"),
+            "reconnecting": _("Reconnecting … What you write meanwhile is sent as soon as the connection is back."),
+            "retrying": _("sending again shortly …"),
             "forbidden": _("You cannot follow this conversation."),
             "seen": _("seen"),
             "sending": _("sending …"),

@@ -208,7 +208,7 @@ def message_posted(w):
     ticket = public_ticket(w, Status.OPEN)
     yield
     message, _created = messenger_services.message_post(w["code_user"], ticket, text="Hallo?", client_id="c-1")
-    return ticket, code_user(w["code_user"]), {"message_id": message.pk}, False
+    return ticket, code_user(w["code_user"]), {"message_id": message.pk, "shown": messenger_services.shown(message)}, False
 
 
 SCENARIOS = {

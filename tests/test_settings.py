@@ -128,3 +128,46 @@ def test_file_e_mail_backend_takes_an_absolute_path(tmp_path):
         cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60,
     )
     assert result.stdout.strip() == str(tmp_path), result.stderr
+
+
+REDIS_FOR_SETTINGS = os.environ.get("REDIS_URL", "").strip() or "redis://127.0.0.1:6379/7"
+
+
+def _layer_round_trip(env_overrides: dict, tmp_path) -> subprocess.CompletedProcess:
+    """In a fresh process with these settings: which layer class, and does a message arrive."""
+    script = (
+        "import django, os; django.setup()\n"
+        "from asgiref.sync import async_to_sync\n"
+        "from channels.layers import get_channel_layer\n"
+        "async def trip():\n"
+        "    layer = get_channel_layer()\n"
+        "    channel = await layer.new_channel()\n"
+        "    await layer.send(channel, {'type': 'test.ping', 'value': 7})\n"
+        "    print(type(layer).__name__, (await layer.receive(channel))['value'])\n"
+        "async_to_sync(trip)()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "SECRET_KEY", "LEITSTAND_"))}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "LEITSTAND_VAR_DIR": str(tmp_path),
+                "REDIS_URL": REDIS_FOR_SETTINGS, "CHANNEL_LAYER_PREFIX": f"settings-{uuid.uuid4().hex[:8]}", **env_overrides})
+    return subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_channel_layer_backend_chooses_between_the_two_redis_layers(tmp_path):
+    listed = _layer_round_trip({}, tmp_path)
+    assert listed.stdout.strip() == "RedisChannelLayer 7", listed.stderr
+    pubsub = _layer_round_trip({"CHANNEL_LAYER_BACKEND": "redis-pubsub"}, tmp_path)
+    assert pubsub.stdout.strip() == "RedisPubSubChannelLayer 7", pubsub.stderr
+    wrong = _check({"REDIS_URL": REDIS_FOR_SETTINGS, "CHANNEL_LAYER_BACKEND": "memcached", "LEITSTAND_VAR_DIR": str(tmp_path)})
+    assert wrong.returncode != 0
+    assert "CHANNEL_LAYER_BACKEND must be redis or redis-pubsub, not 'memcached'" in wrong.stderr
+
+
+def test_postgresql_connections_come_from_a_pool_unless_switched_off():
+    from django.conf import settings as django_settings
+
+    options = django_settings.DATABASES["default"].get("OPTIONS", {})
+    if django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        assert options["pool"] == {"min_size": 2, "max_size": 20, "timeout": 10.0}
+        assert django_settings.DATABASES["default"].get("CONN_MAX_AGE", 0) == 0
+    else:
+        assert "pool" not in options

@@ -177,14 +177,15 @@ def fleet_seen(ticket, user) -> DomainEvent:
 # --- messenger ------------------------------------------------------------------------------------
 
 MESSENGER_MESSAGE_POSTED = _declare(
-    "messenger.message_posted", ("message_id",),
-    "A chat or system message was stored in the ticket's conversation.",
+    "messenger.message_posted", ("message_id", "shown"),
+    "A chat or system message was stored in the ticket's conversation (`shown`: the message as the "
+    "sockets show it, per UI language, so that it is pushed without being read again).",
     "messenger.services.message_post, system_message_post",
 )
 
 
-def messenger_message_posted(ticket, actor, message) -> DomainEvent:
-    return _event(MESSENGER_MESSAGE_POSTED, ticket, actor, {"message_id": message.pk})
+def messenger_message_posted(ticket, actor, message, shown: dict) -> DomainEvent:
+    return _event(MESSENGER_MESSAGE_POSTED, ticket, actor, {"message_id": message.pk, "shown": shown})
 
 
 # --- the docs table -------------------------------------------------------------------------------

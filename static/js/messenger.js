@@ -1,13 +1,16 @@
 /* Leitstand messenger: the conversation beside a ticket and the live ticket page.
  *
  * One WebSocket per open ticket page (ws/tickets/<number>/). Every message gets a client id and
- * stays in an outbox until the server acknowledges it with the stored id; after a reconnect the
- * client asks for everything after the last id it holds and resends the outbox, so nothing is
- * lost and nothing is doubled. Text is always inserted as text (never as HTML).
+ * stays in an outbox until the server acknowledges it with the stored id; what the server cannot
+ * take now ("busy") is sent again with backoff. Every message carries its number in the ticket's
+ * conversation (seq): a gap is fetched at once, and after a reconnect the client asks for
+ * everything after the last number it holds and resends the outbox, so nothing is lost and
+ * nothing is doubled. Text is always inserted as text (never as HTML).
  */
 (function () {
   "use strict";
 
+  const MAX_BACKOFF = 5000; // ms: the longest wait before reconnecting or sending again
   const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
 
   function uid() {
@@ -135,7 +138,6 @@
       const socket = new WebSocket(scheme + location.host + this.path);
       this.socket = socket;
       socket.addEventListener("open", () => {
-        this.backoff = 500;
         this.showState(null);
         if (this.connectedOnce) {
           this.catchUp(true);
@@ -154,8 +156,10 @@
         this.present.clear();
         this.renderPresence();
         this.showState(this.t.reconnecting);
-        const wait = this.backoff + Math.random() * 250;
-        this.backoff = Math.min(this.backoff * 2, 15000);
+        // Backoff with jitter (half to all of it), reset only once the server has said hello: a
+        // whole shift of pages reconnecting after an outage spreads out instead of arriving at once.
+        const wait = this.backoff * (0.5 + Math.random() * 0.5);
+        this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF);
         window.setTimeout(() => this.connect(), wait);
       });
     }
@@ -209,6 +213,7 @@
     receive(frame) {
       switch (frame.type) {
         case "hello":
+          this.backoff = 500;
           this.me = frame.me;
           this.readByOthers = this.me.kind === "staff" ? frame.read.code_user : frame.read.staff;
           this.form.hidden = !frame.can_write;
@@ -284,8 +289,8 @@
 
     onError(frame) {
       const item = frame.client_id ? this.pending.get(frame.client_id) : null;
-      if (item && frame.code === "rate_limited") {
-        window.setTimeout(() => this.frame({ type: "message.send", text: item.text, client_id: frame.client_id }), 2000);
+      if (frame.code === "busy" || frame.code === "rate_limited") {
+        this.retryLater(frame, item);
         return;
       }
       if (item) {
@@ -294,6 +299,26 @@
         if (item.node) item.node.classList.add("is-failed");
       }
       this.errorLine.textContent = frame.message;
+    }
+
+    /* The server could not take a frame now ("busy": it is not keeping up; "rate_limited": too
+     * many at once): the message stays in the outbox, says so, and is sent again with backoff. */
+    retryLater(frame, item) {
+      if (frame.frame_type === "resume") {
+        window.setTimeout(() => this.catchUp(true), 1000 + Math.random() * 1000);
+        return;
+      }
+      if (frame.frame_type === "history") {
+        window.setTimeout(() => this.frame({ type: "history", before_id: this.oldestId, limit: 50 }), 1000 + Math.random() * 1000);
+        return;
+      }
+      if (!item) return;
+      item.delay = Math.min((item.delay || 500) * 2, MAX_BACKOFF);
+      if (item.node) item.node.querySelector(".message-state").textContent = this.t.retrying;
+      const clientId = frame.client_id;
+      window.setTimeout(() => {
+        if (this.pending.has(clientId)) this.frame({ type: "message.send", text: item.text, client_id: clientId });
+      }, item.delay * (0.5 + Math.random() * 0.5));
     }
 
     /* --- sequence: nothing lost, nothing twice -------------------------------------------------- */

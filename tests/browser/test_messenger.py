@@ -74,7 +74,7 @@ def test_dropped_connection_loses_and_doubles_nothing(browser, asgi_server, scre
     expect(b.locator("#messenger .messages")).to_contain_text("Erste Nachricht")
 
     asgi_server.stop()  # the connection drops in the middle of the conversation
-    expect(a.locator("#messenger .connection-state")).to_contain_text("Verbindung unterbrochen")
+    expect(a.locator("#messenger .connection-state")).to_contain_text("Verbindung wird wiederhergestellt")
     a.get_by_label("Nachricht", exact=True).fill("Geschrieben, während die Verbindung weg war")
     a.get_by_label("Nachricht", exact=True).press("Enter")
     b.get_by_label("Nachricht", exact=True).fill("Auch von mir, offline")
@@ -165,5 +165,53 @@ def test_a_delivery_lost_on_an_open_socket_is_fetched_without_reconnecting(brows
     assert shown.index("Ging verloren") < shown.index("Kam an")
     assert sockets == []  # no new socket: recovered on the open one
     assert _ids(page) == sorted(_ids(page)) and len(_ids(page)) == len(set(_ids(page)))
+    context.close()
+    other_context.close()
+
+
+def test_a_message_the_busy_server_could_not_take_is_sent_again_and_arrives_once(browser, asgi_server):
+    """Back-pressure as a person sees it: the server answers the first attempt with "busy" (as an
+    overloaded process does, see test_consumer), the message stays in the outbox saying it is sent
+    again shortly, and arrives once, for both people, without anyone pressing anything."""
+    import json
+
+    mia = UserFactory(first_name="Mia", last_name="Schneider")
+    moritz = UserFactory(role=Role.MODERATOR, first_name="Moritz", last_name="Berger")
+    ticket = make_ticket(Status.IN_PROGRESS, assignees=[mia])
+    refused = []
+
+    def route(ws):
+        server = ws.connect_to_server()
+
+        def from_page(message):
+            frame = json.loads(message)
+            if frame.get("type") == "message.send" and not refused:
+                refused.append(frame["client_id"])  # the server is busy: this attempt is not taken
+                ws.send(json.dumps({
+                    "type": "error", "code": "busy", "frame_type": "message.send", "client_id": frame["client_id"],
+                    "message": "Der Server ist ausgelastet. Gleich wird es erneut versucht …",
+                }))
+                return
+            server.send(message)
+
+        ws.on_message(from_page)
+
+    context, page = open_as_staff(browser, asgi_server, mia, "/")
+    page.wait_for_url(f"{asgi_server.url}/")
+    context.route_web_socket("**/ws/tickets/**", route)
+    page.goto(f"{asgi_server.url}{ticket.get_absolute_url()}")
+    expect(page.locator("#messenger .connection-state")).to_be_hidden()
+    other_context, other = _open(browser, asgi_server, moritz, ticket)
+
+    page.get_by_label("Nachricht", exact=True).fill("Kommt trotzdem an")
+    page.get_by_label("Nachricht", exact=True).press("Enter")
+    mine = page.locator("#messenger .message", has_text="Kommt trotzdem an")
+    expect(mine.locator(".message-state")).to_have_text("wird gleich erneut gesendet …")
+    expect(mine.locator(".message-state")).to_have_text("", timeout=10_000)  # acknowledged: stored
+    expect(page.locator("#messenger .message.is-pending")).to_have_count(0)
+    expect(other.locator("#messenger .message-text").filter(has_text="Kommt trotzdem an")).to_have_count(1)
+    expect(page.locator("#messenger .message-text").filter(has_text="Kommt trotzdem an")).to_have_count(1)
+    stored = list(Message.objects.filter(ticket=ticket, kind="text").values_list("client_id", flat=True))
+    assert stored == refused  # the refused attempt's client id, stored once
     context.close()
     other_context.close()

@@ -162,7 +162,8 @@ async def test_oversized_frame_and_too_long_message(chat, settings):
     await ws.disconnect()
 
 
-async def test_rate_limit_per_connection(chat):
+async def test_rate_limit_per_connection(chat, settings):
+    settings.MESSENGER_RATE_PER_SECOND = 0.001  # no token comes back during the test
     ws, _, _ = await connect(chat["ticket"].number, chat["staff_session"])
     await hello(ws)
     for i in range(25):
@@ -172,10 +173,38 @@ async def test_rate_limit_per_connection(chat):
         frames.append(await ws.receive_json_from(timeout=5))
         while frames[-1]["type"] not in ("message.ack", "error"):
             frames[-1] = await ws.receive_json_from(timeout=5)
-    limited = [f for f in frames if f["type"] == "error" and f["code"] == "rate_limited"]
+    # Every frame is answered once, by its client id: stored, refused by the rate limit, or (the
+    # burst outran the socket's inbox of MESSENGER_INBOX_SIZE frames) "busy", to be sent again.
+    assert sorted(f["client_id"] for f in frames) == sorted(f"spam-{i}" for i in range(25))
+    # The burst of 10 passes the rate limit: one frame is in work, 8 wait in the inbox, one is busy.
+    codes = [f["code"] if f["type"] == "error" else "ack" for f in frames]
+    assert codes.count("rate_limited") == 25 - settings.MESSENGER_RATE_BURST == 15
+    assert (codes.count("ack"), codes.count("busy")) == (settings.MESSENGER_INBOX_SIZE + 1, 1) == (9, 1)
     acked = [f for f in frames if f["type"] == "message.ack"]
-    assert limited and acked and len(limited) + len(acked) == 25
-    assert await database_sync_to_async(Message.objects.filter(kind="text").count)() == len(acked)
+    stored = await database_sync_to_async(list)(Message.objects.filter(kind="text").values_list("client_id", flat=True))
+    assert sorted(stored) == sorted(f["client_id"] for f in acked)
+    await ws.disconnect()
+
+
+async def test_a_server_that_cannot_keep_up_answers_busy_and_the_resend_is_stored_once(chat, settings):
+    """Back-pressure: past MESSENGER_MAX_IN_FLIGHT frames in this process, a message is refused at
+    once with "busy" and its client id (the page sends it again with backoff); nothing is stored
+    until it gets through, and then exactly once."""
+    ws, _, _ = await connect(chat["ticket"].number, chat["staff_session"])
+    await hello(ws)
+    settings.MESSENGER_MAX_IN_FLIGHT = 0
+    await ws.send_json_to({"type": "message.send", "text": "Bitte warten", "client_id": "b-1"})
+    busy = await receive_until(ws, "error")
+    assert (busy["code"], busy["client_id"], busy["frame_type"]) == ("busy", "b-1", "message.send")
+    assert busy["message"] == "Der Server ist ausgelastet. Gleich wird es erneut versucht …"
+    assert await database_sync_to_async(Message.objects.filter(client_id="b-1").count)() == 0
+
+    settings.MESSENGER_MAX_IN_FLIGHT = 200
+    for _attempt in range(2):  # sent again (twice, as a page retrying after a lost ack would)
+        await ws.send_json_to({"type": "message.send", "text": "Bitte warten", "client_id": "b-1"})
+    first, second = await receive_until(ws, "message.ack"), await receive_until(ws, "message.ack")
+    assert (first["duplicate"], second["duplicate"], first["id"]) == (False, True, second["id"])
+    assert await database_sync_to_async(Message.objects.filter(client_id="b-1").count)() == 1
     await ws.disconnect()
 
 
