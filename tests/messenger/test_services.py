@@ -91,3 +91,41 @@ def test_staff_of_any_role_may_write_on_a_visible_ticket_but_not_on_drafts(setup
     assert services.may_write(setup["jonas"], setup["ticket"]) and services.may_write(moderator, setup["ticket"])
     draft = make_ticket(Status.DRAFT, creator=setup["jonas"])
     assert services.may_read(setup["jonas"], draft) and not services.may_write(setup["jonas"], draft)
+
+
+def _statements(queries) -> list[str]:
+    """"VERB table" for each statement, leaving out transaction control."""
+    import re
+
+    result = []
+    for query in queries:
+        verb = query["sql"].split()[0].upper()
+        if verb not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK"):
+            table = re.search(r'"(\w+)"', query["sql"]).group(1)
+            result.append(f"{verb} {table}")
+    return result
+
+
+def test_a_message_costs_a_fixed_handful_of_statements(setup, django_capture_on_commit_callbacks):
+    """What every chat message costs, after-commit subscribers included (the live push reads
+    nothing: the stored message travels in the event). A regression here is a slower messenger."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket, mia, code_user = setup["ticket"], setup["mia"], setup["code_user"]
+    services.message_post(code_user, ticket, text="Erste Frage")  # the customer takes part
+    services.may_write(mia, ticket) and mia.role  # permissions and role: loaded once per user object (a socket keeps it)
+    with CaptureQueriesContext(connection) as staff_message, django_capture_on_commit_callbacks(execute=True):
+        services.message_post(mia, ticket, text="Antwort", client_id="s-1")
+    assert _statements(staff_message.captured_queries) == [
+        "INSERT messenger_conversation",  # the next number, returned by the upsert
+        "INSERT messenger_message",
+        "SELECT tickets_ticketparticipant",  # after commit: whom to e-mail the answer (none has an address)
+    ]
+    with CaptureQueriesContext(connection) as customer_message, django_capture_on_commit_callbacks(execute=True):
+        services.message_post(code_user, ticket, text="Danke", client_id="c-1")
+    assert _statements(customer_message.captured_queries) == [
+        "INSERT messenger_conversation",
+        "INSERT messenger_message",
+        "SELECT tickets_ticketparticipant",  # already taking part
+    ]
