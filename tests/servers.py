@@ -9,6 +9,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connection
@@ -123,3 +125,98 @@ def wait_for(condition, *, timeout: float = 20.0, interval: float = 0.2, message
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {message}")
+
+
+def _var_dir() -> Path:
+    """The var directory of this run (LEITSTAND_VAR_DIR, as the settings read it)."""
+    return Path(os.environ.get("LEITSTAND_VAR_DIR", "").strip() or BASE_DIR / "var")
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free 127.0.0.1 port, without persistence (``--save ""
+    --appendonly no``): a restart loses every key, group and queue, like a Redis that crashed.
+
+    ``stop()`` and ``start()`` may alternate any number of times; the port stays the same, so the
+    servers' REDIS_URL stays valid across an outage. Both are bounded in time.
+    """
+
+    binary = "/usr/bin/redis-server"
+
+    def __init__(self, *, port: int | None = None):
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.dir = _var_dir() / f"redis-{self.port}"
+        self.log_path = self.dir / "redis.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 10.0) -> None:
+        if self.running():
+            return
+        if not Path(self.binary).exists():
+            raise RuntimeError(f"{self.binary} is missing: apt-get install redis-server")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.dir), "--logfile", str(self.log_path), "--daemonize", "no",
+             "--protected-mode", "yes", "--databases", "4"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.process.returncode}:\n{self.log()}")
+            if self.ping():
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"redis-server did not answer PING within {timeout} s:\n{self.log()}")
+
+    def stop(self, *, kill: bool = False, timeout: float = 5.0) -> None:
+        """Stop it (SIGTERM, or SIGKILL with ``kill=True``: no goodbye to its clients); bounded."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        if kill:
+            self.process.kill()
+        else:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def ping(self, timeout: float = 0.5) -> bool:
+        """PING over a raw socket (no client library, no pool, nothing left open)."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-3000:]
+        except FileNotFoundError:
+            return ""
+
+
+@contextmanager
+def servers_on_own_redis(count: int = 2, *, extra_env: dict | None = None):
+    """A RedisServer of the test's own and ``count`` AsgiServers using it (REDIS_URL, a channel
+    prefix of their own); everything stopped afterwards. Yields (redis, [servers])."""
+    redis = RedisServer()
+    redis.start()
+    env = {"REDIS_URL": redis.url, "CHANNEL_LAYER_PREFIX": f"leitstand-test-{uuid.uuid4().hex[:8]}", **(extra_env or {})}
+    servers = [AsgiServer(database_url=database_url_for_subprocess(), extra_env=env) for _ in range(count)]
+    try:
+        for server in servers:
+            server.start()
+        yield redis, servers
+    finally:
+        for server in servers:
+            server.stop()
+        redis.stop()
