@@ -235,12 +235,14 @@ class TicketConsumer(AsyncWebsocketConsumer):
         self.read_flush = None
         self.groups_joined = []
         await self.accept()
-        group = live.public_group(self.ticket.pk) if self.is_code_user else live.staff_group(self.ticket.pk)
-        if not await self._layer(self.channel_layer.group_add(group, self.channel_name)):
-            # No channel layer (Redis down): no live page; the client reconnects and catches up.
-            await self.close(code=CLOSE_TRY_AGAIN)
-            return
-        self.groups_joined = [group]
+        # Every socket hears the ticket's public group; staff sockets also its staff group.
+        groups = [live.public_group(self.ticket.pk)] + ([] if self.is_code_user else [live.staff_group(self.ticket.pk)])
+        for group in groups:
+            if not await self._layer(self.channel_layer.group_add(group, self.channel_name)):
+                # No channel layer (Redis down): no live page; the client reconnects and catches up.
+                await self.close(code=CLOSE_TRY_AGAIN)
+                return
+            self.groups_joined.append(group)
         TicketConsumer.open_sockets.add(self)
         self.inbox = asyncio.Queue(maxsize=settings.MESSENGER_INBOX_SIZE)
         self.worker = asyncio.ensure_future(self._work())
@@ -366,7 +368,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
         await self._send({"type": "message.read", "reader": event["reader"], "up_to_id": event["up_to_id"]})
 
     async def access_revoked(self, event):
-        """The ticket turned internal: a code user's socket closes (staff sockets are not in that group)."""
+        """The ticket turned internal: a code user's socket closes (staff sockets stay open)."""
         if self.is_code_user:
             await self.close(code=CLOSE_FORBIDDEN)
 
@@ -401,8 +403,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
         return {"kind": who["kind"], "id": who["id"], "name": who["name"], "key": who["channel"][-12:]}
 
     async def _to_all(self, message):
-        """To the staff and the code users of the ticket (each consumer filters what it shows)."""
-        await self._layer(self.channel_layer.group_send(live.staff_group(self.ticket.pk), message))
+        """To every socket of the ticket, staff and code users (each consumer filters what it shows)."""
         await self._layer(self.channel_layer.group_send(live.public_group(self.ticket.pk), message))
 
     async def _layer(self, call) -> bool:

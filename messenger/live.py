@@ -1,9 +1,11 @@
 """Live updates: domain events and chat messages pushed to open ticket pages and ticket lists.
 
 Groups on the channel layer (Redis across processes, in memory in one process):
-- ``ticket.<id>.staff``  – staff sockets of a ticket: everything;
-- ``ticket.<id>.public`` – code-user sockets of a ticket: only what code users may see;
+- ``ticket.<id>.public`` – every socket of a ticket, staff and code users: what code users may see;
+- ``ticket.<id>.staff``  – the staff sockets of a ticket besides: what only staff may see;
 - ``tickets.staff``      – open staff ticket lists: new tickets and status changes.
+Each push goes to exactly one of a ticket's groups (one group send per message: a public chat
+message reaches staff and code users through the public group), so no socket gets it twice.
 
 Delivery through the layer is best effort; nothing is lost because messages are stored first and
 numbered per ticket: clients fetch any gap they see and catch up after the last number they hold
@@ -87,9 +89,8 @@ def push_page_event(event: events.DomainEvent) -> None:
                 "payload": _public_payload(event), "actor": event.actor,
             },
         }
-        _send(staff_group(event.ticket_id), frame)
-        if not event.internal and area not in STAFF_ONLY_AREAS:
-            _send(public_group(event.ticket_id), frame)
+        staff_only = event.internal or area in STAFF_ONLY_AREAS
+        _send(staff_group(event.ticket_id) if staff_only else public_group(event.ticket_id), frame)
     if event.name == "ticket.visibility_changed" and event.payload.get("to") == "internal":
         # Open code-user sockets of a ticket that turned internal close: no presence, no typing, nothing.
         _send(public_group(event.ticket_id), {"type": "access.revoked"})
@@ -110,6 +111,4 @@ def push_message(event: events.DomainEvent) -> None:
         for language, message in event.payload["shown"].items()
     }
     group_message = {"type": "chat.message", "frames": frames}
-    _send(staff_group(event.ticket_id), group_message)
-    if not event.internal:
-        _send(public_group(event.ticket_id), group_message)
+    _send(staff_group(event.ticket_id) if event.internal else public_group(event.ticket_id), group_message)

@@ -92,6 +92,47 @@ async def test_message_is_stored_then_broadcast_and_acknowledged(chat):
     await code.disconnect()
 
 
+async def test_staff_and_code_users_get_every_public_message_and_event_exactly_once(chat):
+    """Staff sockets hear the ticket's public group and its staff group; each push goes to exactly
+    one of them, so nothing arrives twice."""
+    number = chat["ticket"].number
+    staff, _, _ = await connect(number, chat["staff_session"])
+    await hello(staff)
+    code, _, _ = await connect(number, chat["code_session"])
+    await hello(code)
+    seen = {"staff": [], "code": []}
+
+    async def collect(name, ws, until):
+        for _ in range(30):
+            frame = await ws.receive_json_from(timeout=5)
+            if frame["type"] == "chat.message":
+                seen[name].append(("message", frame["message"]["text"]))
+            elif frame["type"] == "ticket.event":
+                seen[name].append(("event", frame["event"]["name"]))
+            if until(frame):
+                return
+        raise AssertionError(f"{name}: {seen[name]}")
+
+    for text in ("eins", "zwei"):
+        await code.send_json_to({"type": "message.send", "text": text, "client_id": text})
+        await collect("code", code, lambda f, text=text: f["type"] == "message.ack" and f["client_id"] == text)
+    await database_sync_to_async(ticket_services.ticket_finish)(chat["assignee"], chat["ticket"])
+    await staff.send_json_to({"type": "message.send", "text": "drei", "client_id": "drei"})
+    for name, ws in (("staff", staff), ("code", code)):
+        await collect(name, ws, lambda f: f["type"] == "chat.message" and f["message"]["text"] == "drei")
+        frames = [frame for frame in seen[name] if frame != ("message", "eins") and frame != ("message", "zwei")]
+        assert (seen[name].count(("message", "eins")), seen[name].count(("message", "zwei"))) == (1, 1)
+        assert frames == [
+            # The subscribers' system messages are pushed as they commit, before the page event.
+            ("message", "Status geändert: In Bearbeitung → Fertig"),
+            ("message", "Bitte bewerten Sie die erledigte Arbeit: Vergeben Sie 1 bis 5 Sterne, oder sagen Sie "
+                        "uns, wenn das Problem weiterhin besteht."),
+            ("event", "ticket.transitioned"), ("message", "drei"),
+        ]
+    await staff.disconnect()
+    await code.disconnect()
+
+
 async def test_a_resent_message_is_stored_once(chat):
     ws, _, _ = await connect(chat["ticket"].number, chat["staff_session"])
     await hello(ws)

@@ -133,10 +133,10 @@ async def test_a_full_channel_of_another_socket_degrades_presence_not_this_socke
     for _ in range(capacity):
         await layer.send(full, {"type": "filler"})
     # Another socket asks who is here, but its channel is full: this socket must not die.
-    from messenger.live import staff_group
+    from messenger.live import public_group
 
     stranger = {"kind": "staff", "id": 0, "name": "Niemand", "channel": full}
-    await layer.group_send(staff_group(chat["ticket"].pk), {"type": "presence.query", "who": stranger})
+    await layer.group_send(public_group(chat["ticket"].pk), {"type": "presence.query", "who": stranger})
     await ws.send_json_to({"type": "message.send", "text": "Lebt noch", "client_id": "alive"})
     assert (await receive_until(ws, "message.ack"))["client_id"] == "alive"
     assert hello_frame["me"]["name"] == "Mia Schneider"
