@@ -12,8 +12,8 @@ stays open. A frame the server cannot take now (the socket's inbox is full, or t
 much in flight) gets {"type": "error", "code": "busy", "frame_type": ..., "client_id": ...}: the
 page sends it again with backoff. Numbers in frames are whole numbers in range (``_whole_number``); read receipts have
 their own small rate bucket; every channel-layer call is guarded (a full channel or a Redis outage
-degrades presence, never the socket; a handshake without a layer is closed with 1013, and when
-the layer's receive fails every socket of the process closes with 1013 so that its page reconnects
+degrades presence, never the socket; a handshake without a layer is closed with 4013, and when
+the layer's receive fails every socket of the process closes with 4013 so that its page reconnects
 and catches up by number). Code users
 see staff names only (presence, typing, receipts), and their sockets close when the ticket turns
 internal.
@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 import time
 import weakref
 
@@ -48,7 +49,9 @@ from portal.sessions import code_user_from_session
 logger = logging.getLogger(__name__)
 
 CLOSE_FORBIDDEN = 4403
-CLOSE_TRY_AGAIN = 1013  # the live layer (Redis) is unavailable: reconnect later
+# The live layer (Redis) is unavailable: reconnect later. (1013 "try again later" would be the
+# protocol's own code, but daphne refuses to send it: applications have 4000–4999.)
+CLOSE_TRY_AGAIN = 4013
 # Read receipts: their own small bucket (never the chat's); extra ones are dropped, the next carries
 # the highest id read.
 READ_RECEIPT_BURST, READ_RECEIPTS_PER_SECOND = 3, 1.0
@@ -72,6 +75,11 @@ def _whole_number(value, *, default, maximum: int = MAX_WHOLE_NUMBER):
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
         raise ValueError("not a whole number in range")
     return value
+
+
+def _describe(error: BaseException | None) -> str:
+    """An expected outage (Redis away) is one log line, not a traceback: kind and message."""
+    return f"{type(error).__name__}: {error}"
 
 
 def _client_id(frame: dict) -> str | None:
@@ -100,18 +108,18 @@ class TicketConsumer(AsyncWebsocketConsumer):
     # MESSENGER_MAX_IN_FLIGHT the server is not keeping up and new frames are refused as "busy".
     in_flight = 0
     # The open sockets of this process: when the channel layer is lost, every one of them closes
-    # with 1013 so that its page reconnects and catches up (groups may be gone with Redis).
+    # with 4013 so that its page reconnects and catches up (groups may be gone with Redis).
     open_sockets: "weakref.WeakSet[TicketConsumer]" = weakref.WeakSet()
 
     async def __call__(self, scope, receive, send):
         """Channels' consumer loop, with the channel layer's receive guarded: Redis going away
-        closes the sockets with 1013 instead of crashing them (see ``_layer_receive``)."""
+        closes the sockets with 4013 instead of crashing them (see ``_layer_receive``)."""
         self.scope, self.base_send = scope, send
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         try:
             self.channel_name = await self.channel_layer.new_channel()
         except Exception:  # noqa: BLE001 - a layer that needs Redis for a new channel (Pub/Sub)
-            logger.warning("channel layer unavailable for a new socket", exc_info=True)
+            logger.warning("channel layer unavailable for a new socket: %s", _describe(sys.exc_info()[1]))
             return await self._refuse_without_layer(receive)
         self.layer_gone = False
         try:
@@ -120,7 +128,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
             pass
 
     async def _refuse_without_layer(self, receive):
-        """A handshake while the layer is down: accepted and closed with 1013 ("try again later")."""
+        """A handshake while the layer is down: accepted and closed with 4013 ("try again later")."""
         message = await receive()
         if message["type"] == "websocket.connect":
             await self.base_send({"type": "websocket.accept"})
@@ -132,8 +140,8 @@ class TicketConsumer(AsyncWebsocketConsumer):
                 return await self.channel_layer.receive(self.channel_name)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - Redis went away (or its connection broke)
-                logger.warning("channel layer lost: closing this process's sockets with 1013", exc_info=True)
+            except Exception as error:  # noqa: BLE001 - Redis went away (or its connection broke)
+                logger.warning("channel layer lost (%s): closing this process's sockets with 4013", _describe(error))
                 for consumer in list(TicketConsumer.open_sockets):
                     consumer.layer_gone = True
                     if consumer is not self:
@@ -413,8 +421,8 @@ class TicketConsumer(AsyncWebsocketConsumer):
         except ChannelFull:
             logger.warning("channel layer full: %s", self.channel_name)
             return False
-        except Exception:  # noqa: BLE001 - Redis down, timeouts: the socket stays, presence degrades
-            logger.warning("channel layer unavailable for %s", self.channel_name, exc_info=True)
+        except Exception as error:  # noqa: BLE001 - Redis down, timeouts: the socket stays, presence degrades
+            logger.warning("channel layer unavailable for %s: %s", self.channel_name, _describe(error))
             return False
         return True
 

@@ -69,8 +69,9 @@ def _send(group: str, message: dict) -> None:
         return
     try:
         async_to_sync(layer.group_send)(group, message)
-    except Exception:  # noqa: BLE001 - a dead layer must not break the request that changed data
-        logger.exception("could not push to %s", group)
+    except Exception as error:  # noqa: BLE001 - a dead layer must not break the request that changed data
+        # Expected during a Redis outage (the pages catch up by number): one line, no traceback.
+        logger.warning("could not push to %s: %s: %s", group, type(error).__name__, error)
 
 
 def push_page_event(event: events.DomainEvent) -> None:

@@ -13,6 +13,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from kombu.exceptions import OperationalError
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, send_mail
 from django.template.loader import render_to_string
@@ -78,7 +79,12 @@ def queue_customer_emails(event: events.DomainEvent) -> None:
     for participant_id in ticket_selectors.participants_to_email(event.ticket_id):
         due = ticket_services.digest_schedule(participant_id, grace=grace, interval=interval)
         if due is not None:
-            send_customer_digest.apply_async((participant_id,), eta=due)
+            try:
+                # No retries while the broker is away (they would hold up the chat for a second):
+                # the digest is due in the database, and the minute's sweep sends it.
+                send_customer_digest.apply_async((participant_id,), eta=due, retry=False)
+            except OperationalError as error:
+                logger.warning("broker unavailable (%s): the sweep sends participant %s's digest", error, participant_id)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

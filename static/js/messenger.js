@@ -138,7 +138,6 @@
       const socket = new WebSocket(scheme + location.host + this.path);
       this.socket = socket;
       socket.addEventListener("open", () => {
-        this.showState(null);
         if (this.connectedOnce) {
           this.catchUp(true);
         } else {
@@ -213,7 +212,10 @@
     receive(frame) {
       switch (frame.type) {
         case "hello":
+          // Connected for real (the server joined us to the ticket): only now the state line goes
+          // away, so that a socket the server closes at once (Redis away) does not make it blink.
           this.backoff = 500;
+          this.showState(null);
           this.me = frame.me;
           this.readByOthers = this.me.kind === "staff" ? frame.read.code_user : frame.read.staff;
           this.form.hidden = !frame.can_write;

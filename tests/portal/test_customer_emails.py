@@ -166,3 +166,41 @@ def test_the_digest_is_in_the_customers_language(world, django_capture_on_commit
     assert mail.outbox[0].subject == f"[Leitstand] Mia Schneider answered on your ticket {world['ticket'].number}"
     raw = email_lib.message_from_bytes(mail.outbox[0].message().as_bytes())
     assert raw["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_with_the_broker_away_the_answer_is_stored_and_the_sweep_sends_the_e_mail(world, transactional_db):
+    """Redis (the Celery broker) away: a server process stores the staff answer at once (no
+    retries holding up the chat), the digest stays due in the database, and the minute's sweep
+    sends it. The answer is written by a real process whose REDIS_URL points where nothing listens."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.servers import BASE_DIR, database_url_for_subprocess
+
+    ticket, petra, mia = world["ticket"], world["petra"], world["mia"]
+    mail.outbox.clear()
+    script = (
+        "import django; django.setup()\n"
+        "from fleet.models import User\n"
+        "from messenger import services\n"
+        "from tickets.models import Ticket\n"
+        f"services.message_post(User.objects.get(pk={mia.pk}), Ticket.objects.get(pk={ticket.pk}), text='Wir sind gleich da.')\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": database_url_for_subprocess(),
+           "REDIS_URL": "redis://127.0.0.1:1/0", "CUSTOMER_EMAIL_GRACE_SECONDS": "0", "LOG_LEVEL": "WARNING"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    result = subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    participant = TicketParticipant.objects.get(ticket=ticket, code_user=petra)
+    assert (
+        "broker unavailable (Error 111 connecting to 127.0.0.1:1. Connection refused.): "
+        f"the sweep sends participant {participant.pk}'s digest"
+    ) in result.stderr
+    assert "Traceback" not in result.stderr  # an outage is expected: one line per thing, no traceback
+    assert list(ticket.messages.filter(kind="text").values_list("text", flat=True)) == ["Wir sind gleich da."]
+    assert mail.outbox == [] and participant.email_due_at is not None
+    _due_now(participant)
+    assert send_due_customer_emails() == 1
+    assert [m.to for m in mail.outbox] == [["petra@example.org"]]
+    assert "Mia Schneider:\nWir sind gleich da." in mail.outbox[0].body
