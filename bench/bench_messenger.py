@@ -54,6 +54,7 @@ DEFAULTS = {
 RATE_BURST, RATE_PER_SECOND = 100_000, 100_000.0
 TICKET_YEAR = 2023  # the bench's tickets are 2023-000001 … in its own database
 STAFF_POOL = 30
+RAMP_NOTE = "20 at a time"  # bench.messenger_load.RAMP_CONCURRENCY
 ACCESS_CODES = 40
 SERVER_START_TIMEOUT = 40.0
 SERVER_STOP_TIMEOUT = 10.0
@@ -328,7 +329,7 @@ def _generator_budget(opts) -> float:
 
 def _log_findings(paths: list[Path]) -> dict:
     counts = {"Traceback": 0, "Exception": 0, "over capacity": 0, "channel layer full": 0,
-              "channel layer unavailable": 0, "ERROR": 0}
+              "channel layer unavailable": 0, "took too long to shut down": 0, "ERROR": 0}
     first = None
     for path in paths:
         try:
@@ -487,18 +488,31 @@ def _report(opts, ctx: dict, results: dict) -> str:
             f"{_fmt(storm['hello_p50_s'], 2)} / {_fmt(storm['hello_p99_s'], 2)} s | "
             f"{_counter_text(storm['handshake_failures']) or 'none'} | {_counter_text(storm['closes']) or 'none'} |"
         )
+    lines.append("")
+    for side, result in results.items():
+        ramp = result.get("ramp")
+        if ramp:
+            failures = _counter_text(ramp.get("handshake_failures") or {})
+            settled = (f"quiet after {ramp['waited_s']:.1f} s" if ramp["quiet"]
+                       else f"still busy after {ramp['waited_s']:.0f} s ({ramp['last_cores']:.2f} cores)")
+            lines.append(
+                f"- {side}: {ramp['open_before']:,} open after the storm (and the presence checks); the rest opened "
+                f"{RAMP_NOTE} in {ramp['ramp_s']:.1f} s → {ramp['open_after']:,} open (failed handshakes then: "
+                f"{failures or 'none'}); servers {settled} before the ladder"
+            )
     presence = (results.get("leitstand") or {}).get("presence")
     if presence:
         lines += [
             "",
             "**Presence** (each socket's list of who is on its ticket against the sockets really open there; code users see staff only)",
             "",
-            "| check | sockets checked | exact | wrong | ghost names | missing names | exact after |",
+            "| check | sockets checked | exact | wrong | ghost names (of failed handshakes) | missing names | exact after |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for check in presence:
             lines.append(
-                f"| {check['label']} | {check['checked']:,} | {check['exact']:,} | {check['failed']:,} | {check['ghosts']:,} | "
+                f"| {check['label']} | {check['checked']:,} | {check['exact']:,} | {check['failed']:,} | "
+                f"{check['ghosts']:,} ({check.get('ghosts_unknown', 0):,}) | "
                 f"{check['missing']:,} | {_fmt(check['settled_s'], 2, 'never')} s |"
             )
     lines += [
@@ -537,23 +551,25 @@ def _report(opts, ctx: dict, results: dict) -> str:
         "",
         "**Details per step**",
         "",
-        "| side | rate | ack p99 ms | resumes asked | fetched twice | tail lost | late after drain | reconnects | "
-        "send lag max ms | server cores | PostgreSQL cores | Redis cores | generator cores |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| side | rate | sockets open | ack p99 ms | resumes asked | fetched twice | tail lost | late after drain | "
+        "reconnects | send lag max ms | PostgreSQL sessions/msg | server cores | PostgreSQL cores | Redis cores | generator cores |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for side, result in results.items():
         for s in result.get("steps", []):
             cores = s["cpu_cores"]
             lines.append(
-                f"| {side} | {s['rate']:g} | {_fmt(s['ack_p99_ms'])} | {s['resumes']:,} | {s['overlap']:,} | {s['tail_lost']:,} | "
-                f"{s.get('late', 0):,} | {s['reconnects']:,} | {s['max_lag_ms']:,.0f} | {cores['server']:.2f} | "
+                f"| {side} | {s['rate']:g} | {s.get('open_at_start', 0):,} | {_fmt(s['ack_p99_ms'])} | {s['resumes']:,} | "
+                f"{s['overlap']:,} | {s['tail_lost']:,} | "
+                f"{s.get('late', 0):,} | {s['reconnects']:,} | {s['max_lag_ms']:,.0f} | "
+                f"{_fmt(s.get('pg_sessions_per_msg'), 1)} | {cores['server']:.2f} | "
                 f"{cores['postgres']:.2f} | {cores['redis']:.2f} | {cores['generator']:.2f} |"
             )
     for side, result in results.items():
         idle = result.get("idle_cores")
         if idle:
             lines.append(
-                f"| {side} | idle | | | | | | | | {idle['server']:.2f} | {idle['postgres']:.2f} | {idle['redis']:.2f} | "
+                f"| {side} | idle | | | | | | | | | | {idle['server']:.2f} | {idle['postgres']:.2f} | {idle['redis']:.2f} | "
                 f"{idle['generator']:.2f} |"
             )
     lines += ["", "**Server logs and data**", ""]
@@ -563,7 +579,8 @@ def _report(opts, ctx: dict, results: dict) -> str:
         lines.append(
             f"- {side}: lines with `Traceback` {logs.get('Traceback', 0)}, `Exception` {logs.get('Exception', 0)}, "
             f"`over capacity` {logs.get('over capacity', 0)}, `channel layer full` {logs.get('channel layer full', 0)}, "
-            f"`channel layer unavailable` {logs.get('channel layer unavailable', 0)}; server RSS at the end "
+            f"`channel layer unavailable` {logs.get('channel layer unavailable', 0)}, consumers killed by daphne "
+            f"(`took too long to shut down`) {logs.get('took too long to shut down', 0)}; server RSS at the end "
             f"{' + '.join(f'{k / 1024:.0f}' for k in rss)} MiB"
         )
         conversations = result.get("conversations")

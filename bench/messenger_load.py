@@ -42,6 +42,10 @@ PRESENCE_HOLD = 1.0  # … and to stay exact (a late stray frame would show here
 SEND_OVERRUN = 5.0  # a step's sending stops this long after its planned end, whatever is left
 MAX_RECONNECTS_PER_STEP = 3
 IDLE_SECONDS = 3.0  # the CPU baseline before the ladder
+RAMP_CONCURRENCY = 20  # after the storm, sockets still closed open this many at a time …
+RAMP_ROUNDS = 3  # … in up to this many rounds
+QUIET_CORES = 0.25  # the servers count as settled below this many cores (both processes) …
+QUIET_TIMEOUT = 60.0  # … or after this long
 CLOSE_TIMEOUT = 5.0
 
 
@@ -175,6 +179,7 @@ class Generator:
         self.foreign = 0  # chat frames of messages this run did not send
         self.reader_errors: Counter = Counter()
         self.tasks: set[asyncio.Task] = set()
+        self.keys: dict[str, int] = {}  # every presence key a socket of ours ever had → its index
 
     # --- plumbing ---------------------------------------------------------------------------------
     def spawn(self, coro) -> None:
@@ -276,6 +281,7 @@ class Generator:
         kind = frame.get("type")
         if kind == "hello":
             sock.key = (frame.get("me") or {}).get("key") or f"floor-{sock.idx}"
+            self.keys[sock.key] = sock.idx
             sock.hello_at = at
             sock.hello.set()
         elif kind == "presence":
@@ -368,10 +374,13 @@ class Generator:
         self.phase = "storm"
         started = now()
         deadline = started + STORM_TIMEOUT
-        results = await asyncio.wait_for(
-            asyncio.gather(*(self.open(sock, deadline) for sock in self.socks), return_exceptions=True),
-            STORM_TIMEOUT + 15,
-        )
+        try:
+            results = await asyncio.wait_for(
+                asyncio.gather(*(self.open(sock, deadline) for sock in self.socks), return_exceptions=True),
+                STORM_TIMEOUT + 15,
+            )
+        except TimeoutError:
+            results = [TimeoutError()]
         unexpected = Counter(type(r).__name__ for r in results if isinstance(r, BaseException))
         hellos = [s.hello_at - started for s in self.socks if s.hello_at is not None]
         report = {
@@ -401,7 +410,7 @@ class Generator:
         }
 
     def presence_state(self) -> dict:
-        checked = exact = ghosts = missing = 0
+        checked = exact = ghosts = missing = ghosts_unknown = 0
         examples = []
         for sock in self.socks:
             if sock.state != "open" or not sock.key:
@@ -410,6 +419,7 @@ class Generator:
             expected, seen = self.expected_view(sock), set(sock.view)
             ghost, miss = seen - expected, expected - seen
             ghosts += len(ghost)
+            ghosts_unknown += sum(1 for key in ghost if key not in self.keys)
             missing += len(miss)
             if not ghost and not miss:
                 exact += 1
@@ -418,8 +428,10 @@ class Generator:
                     "socket": sock.idx, "ticket": sock.number, "kind": sock.kind,
                     "ghosts": [sock.view[k].get("name") for k in ghost], "missing": sorted(miss),
                 })
+        # A ghost with an unknown key is a socket whose handshake this client gave up on (the server
+        # went on with it); a known key belongs to a socket of ours that is closed now.
         return {"checked": checked, "exact": exact, "failed": checked - exact, "ghosts": ghosts,
-                "missing": missing, "examples": examples}
+                "ghosts_unknown": ghosts_unknown, "missing": missing, "examples": examples}
 
     async def presence_check(self, label: str) -> dict:
         self.phase = "presence"
@@ -435,7 +447,8 @@ class Generator:
         state.update(label=label, settled_s=settled)
         print(
             f"[{self.side}] presence {label}: {state['exact']}/{state['checked']} sockets exact, "
-            f"{state['ghosts']} ghost names, {state['missing']} missing"
+            f"{state['ghosts']} ghost names ({state['ghosts_unknown']} of sockets whose handshake failed), "
+            f"{state['missing']} missing"
             + (f" (exact after {settled:.2f} s)" if settled is not None else " (never all exact)"),
             flush=True,
         )
@@ -443,20 +456,77 @@ class Generator:
 
     async def presence_rounds(self) -> list[dict]:
         rounds = [await self.presence_check("after the storm")]
-        victims = [sockets[t % len(sockets)] for t, sockets in enumerate(self.tickets) if sockets]
-        await asyncio.wait_for(asyncio.gather(*(self.close(s) for s in victims)), CLOSE_TIMEOUT * 3)
+        victims = []  # one open socket per ticket, staff and code users by turns
+        for t, sockets in enumerate(self.tickets):
+            open_ones = [s for s in sockets if s.state == "open"]
+            if open_ones:
+                victims.append(open_ones[t % len(open_ones)])
+        await asyncio.wait_for(
+            asyncio.gather(*(self.close(s) for s in victims), return_exceptions=True), CLOSE_TIMEOUT * 3
+        )
         rounds.append(await self.presence_check(f"after closing {len(victims)} (1 per ticket)"))
         deadline = now() + REOPEN_TIMEOUT
-        await asyncio.wait_for(asyncio.gather(*(self.open(s, deadline) for s in victims)), REOPEN_TIMEOUT + 10)
-        rounds.append(await self.presence_check(f"after reopening those {len(victims)}"))
+        await asyncio.wait_for(
+            asyncio.gather(*(self.open(s, deadline) for s in victims), return_exceptions=True), REOPEN_TIMEOUT + 10
+        )
+        rounds.append(await self.presence_check(f"after reopening those {len(victims)} at once"))
         return rounds
 
     async def ensure_open(self) -> int:
+        """Open the sockets that are closed, a few at a time (not another storm), in bounded rounds."""
         closed = [s for s in self.socks if s.state != "open"]
-        if closed:
-            deadline = now() + REOPEN_TIMEOUT
-            await asyncio.wait_for(asyncio.gather(*(self.open(s, deadline) for s in closed)), REOPEN_TIMEOUT + 10)
+        gate = asyncio.Semaphore(RAMP_CONCURRENCY)
+
+        async def gently(sock: Sock) -> None:
+            async with gate:
+                if sock.state != "open":
+                    await self.open(sock, now() + REOPEN_TIMEOUT)
+
+        for _round in range(RAMP_ROUNDS):
+            waiting = [s for s in self.socks if s.state != "open"]
+            if not waiting:
+                break
+            budget = REOPEN_TIMEOUT * (len(waiting) / RAMP_CONCURRENCY + 1) + 10
+            try:
+                await asyncio.wait_for(asyncio.gather(*(gently(s) for s in waiting), return_exceptions=True), budget)
+            except TimeoutError:
+                pass
         return len(closed)
+
+    async def quiet(self) -> dict:
+        """Wait until the servers are (nearly) idle: the ladder measures messages, not a storm's aftermath."""
+        started = now()
+        calm = 0
+        cores = None
+        while now() - started < QUIET_TIMEOUT:
+            before, t0 = cpu_sample(self.server_pids), now()
+            await asyncio.sleep(1.0)
+            cores = (cpu_sample(self.server_pids)["server"] - before["server"]) / CLK_TCK / (now() - t0)
+            calm = calm + 1 if cores < QUIET_CORES else 0
+            if calm >= 2:
+                break
+        return {"waited_s": now() - started, "quiet": calm >= 2, "last_cores": cores}
+
+    async def ramp(self) -> dict:
+        """After the storm: the sockets still closed open gently, then the servers settle."""
+        self.phase = "ramp"
+        started = now()
+        before_open = sum(1 for s in self.socks if s.state == "open")
+        await self.ensure_open()
+        ramp_s = now() - started
+        settled = await self.quiet()
+        report = {
+            "open_before": before_open, "open_after": sum(1 for s in self.socks if s.state == "open"),
+            "ramp_s": ramp_s, **settled,
+        }
+        print(
+            f"[{self.side}] ramp: {report['open_before']} → {report['open_after']} of {len(self.socks)} sockets open "
+            f"in {ramp_s:.1f} s ({RAMP_CONCURRENCY} at a time); servers "
+            + (f"quiet after {settled['waited_s']:.1f} s" if settled["quiet"] else
+               f"still busy after {settled['waited_s']:.0f} s ({settled['last_cores']:.2f} cores)"),
+            flush=True,
+        )
+        return report
 
     # --- the ladder ----------------------------------------------------------------------------------
     def pick_sender(self) -> Sock | None:
@@ -500,6 +570,21 @@ class Generator:
             "ack_p99_ms": _quantile([(r.t_ack - r.t_send) * 1000 for r in acked], 0.99),
         }
 
+    def pg_sessions(self) -> int | None:
+        """PostgreSQL sessions opened on the bench database so far (pg_stat_database, PostgreSQL 14+)."""
+        if not self.leitstand:
+            return None
+        import psycopg
+
+        try:
+            with psycopg.connect(self.cfg["database_url"], connect_timeout=10) as connection:
+                row = connection.execute(
+                    "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+                ).fetchone()
+        except psycopg.Error:
+            return None
+        return row[0] if row else None
+
     def stored(self, index: int) -> int | None:
         if not self.leitstand:
             return None
@@ -520,10 +605,12 @@ class Generator:
         self.step_recs.append([])
         recs = self.step_recs[index]
         reopened = await self.ensure_open()
+        open_at_start = sum(1 for s in self.socks if s.state == "open")
         for sock in self.socks:
             sock.reconnects = 0
         self.step = counters
         planned = max(1, round(rate * seconds))
+        sessions_before = self.pg_sessions()
         cpu_before = cpu_sample(self.server_pids)
         started = now()
         for k in range(planned):
@@ -554,6 +641,7 @@ class Generator:
             await asyncio.sleep(0.05)
         drained = now() - started - sent_for
         cpu_after = cpu_sample(self.server_pids)
+        sessions_after = self.pg_sessions()
         self.step = None
         result = self.tally(index)
         acked = max(result["acked"], 1)
@@ -561,7 +649,9 @@ class Generator:
         elapsed = now() - started
         result.update(
             index=index, rate=rate, planned=planned, seconds=round(sent_for, 2), drain_s=round(drained, 2),
-            reopened_before=reopened, stored=self.stored(index),
+            reopened_before=reopened, open_at_start=open_at_start, stored=self.stored(index),
+            pg_sessions_per_msg=(None if sessions_before is None or sessions_after is None
+                                 else (sessions_after - sessions_before - 1) / acked),
             cpu_ms_per_msg={key: 1000 * ticks[key] / CLK_TCK / acked for key in ("server", "postgres", "redis")},
             cpu_cores={key: ticks[key] / CLK_TCK / elapsed for key in ticks},
             closes=dict(counters["closes"]), errors=dict(counters["errors"]),
@@ -628,9 +718,13 @@ class Generator:
         out: dict = {"side": self.side}
         try:
             out["storm"] = await self.storm()
+            storm_failures = dict(self.handshake_failures)
             if self.leitstand and self.cfg.get("presence", True):
                 out["presence"] = await self.presence_rounds()
-            await self.ensure_open()
+            out["ramp"] = await self.ramp()
+            out["ramp"]["handshake_failures"] = dict(Counter(self.handshake_failures) - Counter(storm_failures))
+            if self.leitstand and self.cfg.get("presence", True):
+                out["presence"].append(await self.presence_check("all open after the ramp and a quiet period"))
             out["idle_cores"] = await self.idle_baseline()
             await self.ladder()
             self.finish_steps()
