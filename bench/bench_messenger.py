@@ -472,7 +472,8 @@ def _report(opts, ctx: dict, results: dict) -> str:
         f"(`CHANNEL_LAYER_BACKEND={opts.layer}`), Redis database 9, {os.cpu_count()} CPU cores; steps of "
         f"{opts.step_seconds:g} s + up to {opts.drain_seconds:g} s drain; per-socket rate limit set out of the way "
         f"(`MESSENGER_RATE_BURST={RATE_BURST}`, `MESSENGER_RATE_PER_SECOND={RATE_PER_SECOND:g}`), "
-        f"`CONN_MAX_AGE={os.environ.get('CONN_MAX_AGE', '0 (default)')}`.",
+        f"`CONN_MAX_AGE={os.environ.get('CONN_MAX_AGE', '0 (default)')}`; load average at the start "
+        f"{ctx['loadavg']}.",
         "",
         "**Connect storm** (every socket opened at once)",
         "",
@@ -496,7 +497,7 @@ def _report(opts, ctx: dict, results: dict) -> str:
             settled = (f"quiet after {ramp['waited_s']:.1f} s" if ramp["quiet"]
                        else f"still busy after {ramp['waited_s']:.0f} s ({ramp['last_cores']:.2f} cores)")
             lines.append(
-                f"- {side}: {ramp['open_before']:,} open after the storm (and the presence checks); the rest opened "
+                f"- {side}: {ramp['open_before']:,} open after the storm; the rest opened "
                 f"{RAMP_NOTE} in {ramp['ramp_s']:.1f} s → {ramp['open_after']:,} open (failed handshakes then: "
                 f"{failures or 'none'}); servers {settled} before the ladder"
             )
@@ -552,8 +553,9 @@ def _report(opts, ctx: dict, results: dict) -> str:
         "**Details per step**",
         "",
         "| side | rate | sockets open | ack p99 ms | resumes asked | fetched twice | tail lost | late after drain | "
-        "reconnects | send lag max ms | PostgreSQL sessions/msg | server cores | PostgreSQL cores | Redis cores | generator cores |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "reconnects | send lag max ms | PostgreSQL sessions/msg | server cores | PostgreSQL cores | Redis cores | generator cores "
+        "| other load cores |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for side, result in results.items():
         for s in result.get("steps", []):
@@ -563,14 +565,14 @@ def _report(opts, ctx: dict, results: dict) -> str:
                 f"{s['overlap']:,} | {s['tail_lost']:,} | "
                 f"{s.get('late', 0):,} | {s['reconnects']:,} | {s['max_lag_ms']:,.0f} | "
                 f"{_fmt(s.get('pg_sessions_per_msg'), 1)} | {cores['server']:.2f} | "
-                f"{cores['postgres']:.2f} | {cores['redis']:.2f} | {cores['generator']:.2f} |"
+                f"{cores['postgres']:.2f} | {cores['redis']:.2f} | {cores['generator']:.2f} | {cores.get('other', 0):.2f} |"
             )
     for side, result in results.items():
         idle = result.get("idle_cores")
         if idle:
             lines.append(
                 f"| {side} | idle | | | | | | | | | | {idle['server']:.2f} | {idle['postgres']:.2f} | {idle['redis']:.2f} | "
-                f"{idle['generator']:.2f} |"
+                f"{idle['generator']:.2f} | {idle.get('other', 0):.2f} |"
             )
     lines += ["", "**Server logs and data**", ""]
     for side, result in results.items():
@@ -641,7 +643,8 @@ def main() -> None:
     run_id = uuid.uuid4().hex[:8]
     stamp_dir = VAR_DIR / f"bench-messenger-{stamp}"
     stamp_dir.mkdir(parents=True, exist_ok=True)
-    ctx = {"run_id": run_id, "dir": stamp_dir, "servers": [], "children": [], "started": started, "commit": _git_commit()}
+    ctx = {"run_id": run_id, "dir": stamp_dir, "servers": [], "children": [], "started": started, "commit": _git_commit(),
+           "loadavg": " / ".join(f"{x:.2f}" for x in os.getloadavg())}
     print(
         f"messenger bench {run_id}: sides {', '.join(opts.sides)}; {opts.sockets} sockets on {opts.tickets} tickets; "
         f"rates {', '.join(f'{r:g}' for r in opts.rates)}/s, {opts.step_seconds:g} s steps; {opts.layer} layer",

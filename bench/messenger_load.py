@@ -81,11 +81,31 @@ def _ticks_by_name(names: tuple[str, ...]) -> dict[str, int]:
     return totals
 
 
+def _machine_busy_ticks() -> int:
+    """Busy time of all CPUs (/proc/stat: everything but idle and iowait)."""
+    try:
+        with open("/proc/stat") as handle:
+            fields = [int(x) for x in handle.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return 0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return user + nice + system + irq + softirq + steal
+
+
 def cpu_sample(server_pids: list[int]) -> dict[str, int]:
     sample = {"server": sum(_stat_ticks(pid) for pid in server_pids), "generator": _stat_ticks(os.getpid())}
     by_name = _ticks_by_name(("postgres", "redis-server"))
     sample["postgres"], sample["redis"] = by_name["postgres"], by_name["redis-server"]
+    sample["machine"] = _machine_busy_ticks()
     return sample
+
+
+def cores_between(before: dict, after: dict, seconds: float) -> dict[str, float]:
+    """Cores used per part; "other": the rest of the machine (other people's work disturbs a step)."""
+    cores = {key: (after[key] - before[key]) / CLK_TCK / max(seconds, 1e-6) for key in before}
+    ours = sum(cores[key] for key in ("server", "generator", "postgres", "redis"))
+    cores["other"] = max(0.0, cores.pop("machine") - ours)
+    return cores
 
 
 def _rss_kib(pid: int) -> int:
@@ -455,7 +475,8 @@ class Generator:
         return state
 
     async def presence_rounds(self) -> list[dict]:
-        rounds = [await self.presence_check("after the storm")]
+        """With every socket open (after the ramp): close one per ticket, check, reopen them at once, check."""
+        rounds = [await self.presence_check("all open (after the ramp)")]
         victims = []  # one open socket per ticket, staff and code users by turns
         for t, sockets in enumerate(self.tickets):
             open_ones = [s for s in sockets if s.state == "open"]
@@ -640,20 +661,19 @@ class Generator:
         while now() < drain_deadline and not self.complete(recs):
             await asyncio.sleep(0.05)
         drained = now() - started - sent_for
-        cpu_after = cpu_sample(self.server_pids)
+        cpu_after, elapsed = cpu_sample(self.server_pids), now() - started
         sessions_after = self.pg_sessions()
         self.step = None
         result = self.tally(index)
         acked = max(result["acked"], 1)
         ticks = {key: cpu_after[key] - cpu_before[key] for key in cpu_before}
-        elapsed = now() - started
         result.update(
             index=index, rate=rate, planned=planned, seconds=round(sent_for, 2), drain_s=round(drained, 2),
             reopened_before=reopened, open_at_start=open_at_start, stored=self.stored(index),
             pg_sessions_per_msg=(None if sessions_before is None or sessions_after is None
                                  else (sessions_after - sessions_before - 1) / acked),
             cpu_ms_per_msg={key: 1000 * ticks[key] / CLK_TCK / acked for key in ("server", "postgres", "redis")},
-            cpu_cores={key: ticks[key] / CLK_TCK / elapsed for key in ticks},
+            cpu_cores=cores_between(cpu_before, cpu_after, elapsed),
             closes=dict(counters["closes"]), errors=dict(counters["errors"]),
             **{key: counters[key] for key in ("dup", "overlap", "resumes", "dup_acks", "reconnects", "send_failed",
                                              "no_sender", "cut")},
@@ -668,8 +688,7 @@ class Generator:
         """CPU with every socket open and nothing sent: what a step's per-message figures include anyway."""
         before, started = cpu_sample(self.server_pids), now()
         await asyncio.sleep(seconds)
-        after, elapsed = cpu_sample(self.server_pids), now() - started
-        return {key: (after[key] - before[key]) / CLK_TCK / elapsed for key in before}
+        return cores_between(before, cpu_sample(self.server_pids), now() - started)
 
     async def ladder(self) -> None:
         self.phase = "ladder"
@@ -719,12 +738,15 @@ class Generator:
         try:
             out["storm"] = await self.storm()
             storm_failures = dict(self.handshake_failures)
-            if self.leitstand and self.cfg.get("presence", True):
-                out["presence"] = await self.presence_rounds()
+            presence = self.leitstand and self.cfg.get("presence", True)
+            if presence:
+                out["presence"] = [await self.presence_check("after the storm")]
             out["ramp"] = await self.ramp()
             out["ramp"]["handshake_failures"] = dict(Counter(self.handshake_failures) - Counter(storm_failures))
-            if self.leitstand and self.cfg.get("presence", True):
-                out["presence"].append(await self.presence_check("all open after the ramp and a quiet period"))
+            if presence:
+                out["presence"] += await self.presence_rounds()
+                if await self.ensure_open():
+                    await self.quiet()
             out["idle_cores"] = await self.idle_baseline()
             await self.ladder()
             self.finish_steps()
