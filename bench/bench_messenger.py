@@ -520,9 +520,9 @@ def _report(opts, ctx: dict, results: dict) -> str:
         "",
         "**Ladder** (latency: send → arrival at each other socket of the ticket, live deliveries only)",
         "",
-        "| side | rate msg/s | sent | acked | p50 ms | p99 ms | deliveries expected | live | resumed | lost | dup "
+        "| side | layer | rate msg/s | sent | acked | p50 ms | p99 ms | deliveries expected | live | resumed | lost | dup "
         "| stored | errors / closes | server CPU ms/msg | PostgreSQL CPU ms/msg | Redis CPU ms/msg | result |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |",
     ]
     for side, result in results.items():
         for s in result.get("steps", []):
@@ -530,7 +530,8 @@ def _report(opts, ctx: dict, results: dict) -> str:
             outcome = "pass" if s["passed"] else ("**fail, stop**" if s["clear_fail"] else "fail")
             cpu = s["cpu_ms_per_msg"]
             lines.append(
-                f"| {side} | {s['rate']:g} | {s['sent']:,} | {s['acked']:,} | {_fmt(s['p50_ms'])} | {_fmt(s['p99_ms'])} | "
+                f"| {side} | {opts.layer} | {s['rate']:g} | {s['sent']:,} | {s['acked']:,} | {_fmt(s['p50_ms'])} | "
+                f"{_fmt(s['p99_ms'])} | "
                 f"{s['expected']:,} | {s['live']:,} | {_fmt(s['resumed']) if side == 'leitstand' else 'n/a'} | {s['lost']:,} | "
                 f"{s['dup']:,} | {_fmt(s['stored']) if s['stored'] is not None else 'n/a'} | {problems or 'none'} | "
                 f"{cpu['server']:.2f} | {cpu['postgres']:.2f} | {cpu['redis']:.2f} | {outcome} |"
