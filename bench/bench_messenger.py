@@ -30,6 +30,7 @@ import argparse
 import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -637,8 +638,15 @@ def _ensure_database(url: str):
     return lock
 
 
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     opts = _options(sys.argv[1:])
+    # Ctrl-C and a plain `kill` both end in the cleanup below (even when started with SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupted)
     started = datetime.now()
     stamp = started.strftime("%Y%m%d-%H%M%S")
     run_id = uuid.uuid4().hex[:8]
@@ -671,8 +679,10 @@ def main() -> None:
                 ctx["servers"].clear()
     except KeyboardInterrupt:
         print("\ninterrupted: stopping servers and the generator", flush=True)
-        raise
+        raise SystemExit(130) from None
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for child in ctx["children"]:
             _stop(child, timeout=5)
         for server in ctx["servers"]:
@@ -689,6 +699,8 @@ def main() -> None:
             print(f"redis cleanup failed: {error}", flush=True)
         if lock is not None:
             lock.close()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     (stamp_dir / "results.json").write_text(json.dumps(results, indent=1, default=str))
     report = _report(opts, ctx, results)

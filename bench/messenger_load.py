@@ -26,7 +26,6 @@ import asyncio
 import json
 import os
 import random
-import statistics
 import sys
 import time
 from collections import Counter
