@@ -438,10 +438,10 @@ def _run_side(side: str, opts, ctx: dict) -> dict:
 # --- the report ------------------------------------------------------------------------------------
 
 
-def _fmt(value, digits: int = 0, none: str = "n/a") -> str:
+def _fmt(value, digits: int = 0, none: str = "n/a", unit: str = "") -> str:
     if value is None:
         return none
-    return f"{value:,.{digits}f}"
+    return f"{value:,.{digits}f}{unit}"
 
 
 def _counter_text(counter: dict, prefix: str = "") -> str:
@@ -486,7 +486,7 @@ def _report(opts, ctx: dict, results: dict) -> str:
         if not storm:
             continue
         lines.append(
-            f"| {side} | {storm['sockets']:,} | {storm['with_hello']:,} | {_fmt(storm['all_hello_s'], 2, 'never')} s | "
+            f"| {side} | {storm['sockets']:,} | {storm['with_hello']:,} | {_fmt(storm['all_hello_s'], 2, 'never', ' s')} | "
             f"{_fmt(storm['hello_p50_s'], 2)} / {_fmt(storm['hello_p99_s'], 2)} s | "
             f"{_counter_text(storm['handshake_failures']) or 'none'} | {_counter_text(storm['closes']) or 'none'} |"
         )
@@ -515,7 +515,7 @@ def _report(opts, ctx: dict, results: dict) -> str:
             lines.append(
                 f"| {check['label']} | {check['checked']:,} | {check['exact']:,} | {check['failed']:,} | "
                 f"{check['ghosts']:,} ({check.get('ghosts_unknown', 0):,}) | "
-                f"{check['missing']:,} | {_fmt(check['settled_s'], 2, 'never')} s |"
+                f"{check['missing']:,} | {_fmt(check['settled_s'], 2, 'never', ' s')} |"
             )
     lines += [
         "",
