@@ -1,4 +1,5 @@
-"""Run every bench/bench_*.py module's main(); `make bench` calls this."""
+"""Run every bench/bench_*.py module's main() (or those named: `python -m bench bench_messenger --rates 10,20`);
+`make bench` calls this."""
 
 import importlib
 import pkgutil
@@ -9,7 +10,9 @@ from pathlib import Path
 def main() -> int:
     here = Path(__file__).parent
     names = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_"))
-    selected = [n for n in names if not sys.argv[1:] or n in sys.argv[1:]]
+    # Arguments naming a bench select it; the others (--options) are the benches' own.
+    wanted = [a for a in sys.argv[1:] if a.startswith("bench_")]
+    selected = [n for n in names if not wanted or n in wanted]
     for name in selected:
         print(f"== {name}")
         importlib.import_module(f"bench.{name}").main()
