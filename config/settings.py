@@ -176,7 +176,9 @@ if REDIS_URL:
                     # read and would drop idle sockets (see docs/operations.md).
                     "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 1000}],
                     "prefix": env.str("CHANNEL_LAYER_PREFIX", default="leitstand"),
-                    "capacity": 1000,
+                    # One list per server process holds what waits for all its sockets: a
+                    # shift opening its pages at once (presence of 1,000 sockets) needs room.
+                    "capacity": 10000,
                     "expiry": 60,
                 },
             }

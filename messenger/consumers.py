@@ -126,6 +126,11 @@ class TicketConsumer(AsyncWebsocketConsumer):
             await await_many_dispatch([receive, self._layer_receive], self.dispatch)
         except StopConsumer:
             pass
+        except asyncio.CancelledError:
+            # The server gave up on this socket (a handshake too slow under a storm) and cancels
+            # it without a disconnect: still leave the ticket, or others would keep a ghost.
+            await asyncio.wait_for(asyncio.shield(self._leave()), timeout=5)
+            raise
 
     async def _refuse_without_layer(self, receive):
         """A handshake while the layer is down: accepted and closed with 4013 ("try again later")."""
@@ -261,9 +266,8 @@ class TicketConsumer(AsyncWebsocketConsumer):
             "channel": self.channel_name,
         }
         await self._send({"type": "hello", "me": self._public(self.me), "can_write": can_write, "read": read})
-        # Presence: announce ourselves and ask who else is here (replies come straight to us).
+        # Presence: announce ourselves; who is here answers straight to us (``presence_join``).
         await self._to_all({"type": "presence.join", "who": self.me})
-        await self._to_all({"type": "presence.query", "who": self.me})
 
     def _coalesce_read(self, frame) -> None:
         """Too many receipts at once: keep the highest id and send one when the bucket allows."""
@@ -287,6 +291,13 @@ class TicketConsumer(AsyncWebsocketConsumer):
             self.read_flush = None
 
     async def disconnect(self, code):
+        await self._leave()
+
+    async def _leave(self):
+        """Every exit path comes here (once): stop the worker, presence leave, out of the groups."""
+        if getattr(self, "left", False):
+            return
+        self.left = True
         TicketConsumer.open_sockets.discard(self)
         if getattr(self, "worker", None) is not None:
             self.worker.cancel()
@@ -363,7 +374,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
     async def chat_message(self, event):
         """Encoded once per language by ``live.push_message``; sent as it is."""
         frames = event["frames"]
-        await self.send(text_data=frames.get(self.language) or frames[settings.LANGUAGE_CODE])
+        await self._send_text(frames.get(self.language) or frames[settings.LANGUAGE_CODE])
 
     async def ticket_event(self, event):
         if event["event"]["area"] == "status":
@@ -385,17 +396,20 @@ class TicketConsumer(AsyncWebsocketConsumer):
             await self._send({"type": "typing", "who": self._public(event["who"])})
 
     async def presence_join(self, event):
-        if event["who"]["channel"] != self.channel_name and self._visible(event["who"]):
-            await self._send({"type": "presence", "change": "join", "who": self._public(event["who"])})
+        """Someone opened the ticket: show them, and tell them (straight to their socket) that I am
+        here if they may see me. One group message per newcomer, one reply per socket present."""
+        who, me = event["who"], getattr(self, "me", None)
+        if who["channel"] == self.channel_name or me is None:
+            return
+        if self._visible(who):
+            await self._send({"type": "presence", "change": "join", "who": self._public(who)})
+        if who["kind"] == "staff" or me["kind"] == "staff":  # code users see staff only
+            # A full or unreachable channel of another socket degrades presence, never this socket.
+            await self._layer(self.channel_layer.send(who["channel"], {"type": "presence.here", "who": me}))
 
     async def presence_leave(self, event):
         if event["who"]["channel"] != self.channel_name and self._visible(event["who"]):
             await self._send({"type": "presence", "change": "leave", "who": self._public(event["who"])})
-
-    async def presence_query(self, event):
-        if event["who"]["channel"] != self.channel_name:
-            # A full or unreachable channel of another socket degrades presence, never this socket.
-            await self._layer(self.channel_layer.send(event["who"]["channel"], {"type": "presence.here", "who": self.me}))
 
     async def presence_here(self, event):
         if self._visible(event["who"]):
@@ -427,7 +441,15 @@ class TicketConsumer(AsyncWebsocketConsumer):
         return True
 
     async def _send(self, frame):
-        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+        await self._send_text(json.dumps(frame, ensure_ascii=False))
+
+    async def _send_text(self, text: str):
+        """To this socket's client; a client already gone (it gave up during a slow handshake, or
+        its connection broke) is no error here: the disconnect that follows cleans up."""
+        try:
+            await self.send(text_data=text)
+        except Exception as error:  # noqa: BLE001 - daphne raises autobahn's Disconnected, other servers their own
+            logger.info("not sent, the client is gone (%s): %s", self.channel_name, _describe(error))
 
     async def _error(self, code, message, client_id=None):
         await self._send({"type": "error", "code": code, "message": message, "client_id": client_id})

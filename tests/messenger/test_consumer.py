@@ -339,6 +339,21 @@ async def test_presence_staff_see_everyone_code_users_only_staff(chat):
     await staff.disconnect()
 
 
+async def test_a_socket_the_server_gives_up_on_leaves_no_ghost(chat):
+    """Under a connect storm daphne cancels consumers whose handshake took too long, without a
+    disconnect: the consumer still says goodbye, so nobody keeps showing a person who is not there."""
+    ticket = chat["ticket"]
+    staff, _, _ = await connect(ticket.number, chat["staff_session"])
+    await hello(staff)
+    code, _, _ = await connect(ticket.number, chat["code_session"])
+    await hello(code)
+    assert (await receive_until(staff, "presence"))["who"]["name"] == "Petra Huber"
+    code.future.cancel()  # what the server does to an application instance it gives up on
+    leave = await receive_until(staff, "presence")
+    assert (leave["change"], leave["who"]["name"]) == ("leave", "Petra Huber")
+    await staff.disconnect()
+
+
 async def test_typing_and_read_receipts(chat):
     ticket = chat["ticket"]
     staff, _, _ = await connect(ticket.number, chat["staff_session"])

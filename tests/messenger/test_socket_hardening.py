@@ -129,14 +129,15 @@ async def test_a_full_channel_of_another_socket_degrades_presence_not_this_socke
     hello_frame = await hello(ws)
     layer = get_channel_layer()
     full = await layer.new_channel()
-    capacity = getattr(layer, "capacity", 100)
-    for _ in range(capacity):
+    layer.capacity = 20  # this test's layer object only (a fresh one per test)
+    for _ in range(layer.capacity):
         await layer.send(full, {"type": "filler"})
-    # Another socket asks who is here, but its channel is full: this socket must not die.
+    # Another socket arrives and wants to hear who is here, but its channel is full: this socket
+    # cannot answer it and must not die of it.
     from messenger.live import public_group
 
     stranger = {"kind": "staff", "id": 0, "name": "Niemand", "channel": full}
-    await layer.group_send(public_group(chat["ticket"].pk), {"type": "presence.query", "who": stranger})
+    await layer.group_send(public_group(chat["ticket"].pk), {"type": "presence.join", "who": stranger})
     await ws.send_json_to({"type": "message.send", "text": "Lebt noch", "client_id": "alive"})
     assert (await receive_until(ws, "message.ack"))["client_id"] == "alive"
     assert hello_frame["me"]["name"] == "Mia Schneider"
