@@ -248,8 +248,11 @@ class TicketConsumer(AsyncWebsocketConsumer):
         self.read_flush = None
         self.groups_joined = []
         await self.accept()
-        # Every socket hears the ticket's public group; staff sockets also its staff group.
-        groups = [live.public_group(self.ticket.pk)] + ([] if self.is_code_user else [live.staff_group(self.ticket.pk)])
+        # Every socket hears the ticket's public group; staff sockets also its staff group, code
+        # users' sockets the group of their access code (switched off, it closes them).
+        groups = [live.public_group(self.ticket.pk)] + (
+            [live.code_group(self.actor.access_code_id)] if self.is_code_user else [live.staff_group(self.ticket.pk)]
+        )
         for group in groups:
             if not await self._layer(self.channel_layer.group_add(group, self.channel_name)):
                 # No channel layer (Redis down): no live page; the client reconnects and catches up.
@@ -387,7 +390,8 @@ class TicketConsumer(AsyncWebsocketConsumer):
         await self._send({"type": "message.read", "reader": event["reader"], "up_to_id": event["up_to_id"]})
 
     async def access_revoked(self, event):
-        """The ticket turned internal: a code user's socket closes (staff sockets stay open)."""
+        """The ticket turned internal or moved to another code, or the code was switched off: a
+        code user's socket closes (staff sockets stay open)."""
         if self.is_code_user:
             await self.close(code=CLOSE_FORBIDDEN)
 
@@ -465,11 +469,11 @@ class TicketConsumer(AsyncWebsocketConsumer):
         return await database_sync_to_async(call)()
 
     def _current_ticket(self):
-        """Staff: status and visibility come as events, so the socket's copy serves until one
-        arrives (or TICKET_STATE_SECONDS pass). Code users also depend on their access code being
-        switched on, which no ticket event tells: their socket reads the ticket for every frame."""
+        """Status and visibility come as events (and a code switched off, or a ticket moved to
+        another code, closes code users' sockets), so the socket's copy serves until one arrives,
+        or TICKET_STATE_SECONDS pass (what no event announces: a staff member's rights)."""
         now = time.monotonic()
-        if self.is_code_user or self.ticket_stale or now - self.ticket_read_at > TICKET_STATE_SECONDS:
+        if self.ticket_stale or now - self.ticket_read_at > TICKET_STATE_SECONDS:
             self.ticket_stale = False
             self.ticket, self.ticket_read_at = ticket_selectors.ticket_reloaded(self.ticket.pk), now
         return self.ticket

@@ -3,6 +3,7 @@
 Groups on the channel layer (Redis across processes, in memory in one process):
 - ``ticket.<id>.public`` – every socket of a ticket, staff and code users: what code users may see;
 - ``ticket.<id>.staff``  – the staff sockets of a ticket besides: what only staff may see;
+- ``code.<id>``          – the code-user sockets of an access code (closed when it is switched off);
 - ``tickets.staff``      – open staff ticket lists: new tickets and status changes.
 Each push goes to exactly one of a ticket's groups (one group send per message: a public chat
 message reaches staff and code users through the public group), so no socket gets it twice.
@@ -55,6 +56,10 @@ def public_group(ticket_id: int) -> str:
     return f"ticket.{ticket_id}.public"
 
 
+def code_group(access_code_id: int) -> str:
+    return f"code.{access_code_id}"
+
+
 def _send(group: str, message: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
@@ -76,6 +81,10 @@ def _send(group: str, message: dict) -> None:
 
 def push_page_event(event: events.DomainEvent) -> None:
     """Subscriber for every domain event: tell open pages what changed."""
+    if event.name == "access_code.switched":
+        if not event.payload["active"]:  # its code users' open ticket pages close (they may not come back)
+            _send(code_group(event.payload["access_code_id"]), {"type": "access.revoked"})
+        return
     if event.ticket_id is None:
         return
     area = PAGE_EVENTS.get(event.name)
@@ -92,8 +101,11 @@ def push_page_event(event: events.DomainEvent) -> None:
         }
         staff_only = event.internal or area in STAFF_ONLY_AREAS
         _send(staff_group(event.ticket_id) if staff_only else public_group(event.ticket_id), frame)
-    if event.name == "ticket.visibility_changed" and event.payload.get("to") == "internal":
-        # Open code-user sockets of a ticket that turned internal close: no presence, no typing, nothing.
+    if (event.name == "ticket.visibility_changed" and event.payload.get("to") == "internal") or (
+        event.name == "ticket.changed" and "access_code" in event.payload["fields"]
+    ):
+        # Open code-user sockets of a ticket that turned internal, or moved to another access code,
+        # close (no presence, no typing, nothing); those still allowed come back when they reconnect.
         _send(public_group(event.ticket_id), {"type": "access.revoked"})
     if event.name in ("ticket.created", "ticket.transitioned", "ticket.visibility_changed"):
         _send(TICKET_LIST_GROUP, {"type": "list.changed", "ticket": event.ticket_number, "event": event.name})

@@ -211,6 +211,18 @@ def message_posted(w):
     return ticket, code_user(w["code_user"]), {"message_id": message.pk, "shown": messenger_services.shown(message)}, False
 
 
+def access_code_switched_off(w):
+    from types import SimpleNamespace
+
+    from tickets.services import access_code_set_active
+
+    admin = UserFactory(role=Role.ADMINISTRATOR, first_name="Anna", last_name="Admin")
+    yield
+    access_code_set_active(admin, w["code"], False)
+    no_ticket = SimpleNamespace(pk=None, number=None)  # the event is about the code
+    return no_ticket, staff(admin), {"access_code_id": w["code"].pk, "active": False}, True
+
+
 SCENARIOS = {
     "ticket.created": [created],
     "ticket.changed": [changed_internal, changed_step],
@@ -227,6 +239,7 @@ SCENARIOS = {
     "fleet.offers_expired": [offers_expired],
     "fleet.seen": [seen],
     "messenger.message_posted": [message_posted],
+    "access_code.switched": [access_code_switched_off],
 }
 
 

@@ -1,7 +1,8 @@
 """The catalogue of domain events: every event the domain publishes, with its exact payload.
 
-Every event is about one ticket, so the catalogue lives here, at the bottom of the apps that
-publish (tickets, fleet, messenger). A service builds its event with the builder below and hands
+Every event is about one ticket (one, ``access_code.switched``, about an access code and so the
+tickets of its code users), so the catalogue lives here, at the bottom of the apps that publish
+(tickets, fleet, messenger). A service builds its event with the builder below and hands
 it to ``common.events.publish_on_commit``; subscribers (``config/subscriptions.py``) and the live
 push read ``event.payload`` by the keys declared here. A builder that would produce other keys
 raises at once, so the catalogue, the services and ``docs/architecture.md`` (whose table
@@ -186,6 +187,21 @@ MESSENGER_MESSAGE_POSTED = _declare(
 
 def messenger_message_posted(ticket, actor, message, shown: dict) -> DomainEvent:
     return _event(MESSENGER_MESSAGE_POSTED, ticket, actor, {"message_id": message.pk, "shown": shown})
+
+
+# --- access codes ---------------------------------------------------------------------------------
+
+ACCESS_CODE_SWITCHED = _declare(
+    "access_code.switched", ("access_code_id", "active"),
+    "An access code was switched on or off (no ticket: the event is about the code; switched off, "
+    "its code users' open ticket pages close).",
+    "tickets.services.access_code_set_active", staff_only=True,
+)
+
+
+def access_code_switched(code, actor) -> DomainEvent:
+    payload = {"access_code_id": code.pk, "active": code.is_active}
+    return DomainEvent(name=ACCESS_CODE_SWITCHED.name, actor=actor_summary(actor), payload=payload, internal=True)
 
 
 # --- the docs table -------------------------------------------------------------------------------

@@ -107,14 +107,17 @@ async def test_an_open_socket_stops_taking_messages_once_the_code_is_switched_of
     await ws.send_json_to({"type": "message.send", "text": "Noch da?", "client_id": "before"})
     assert (await _next(ws, "message.ack"))["client_id"] == "before"
 
+    # Switched off: the open socket is closed at once (4403: the page says it cannot follow the
+    # conversation), so nothing more can be written through it.
     await database_sync_to_async(services.access_code_set_active)(admin, code, False)
-    await ws.send_json_to({"type": "message.send", "text": "Und jetzt?", "client_id": "after"})
-    error = await _next(ws, "error")
-    assert (error["code"], error["client_id"]) == ("permission_denied", "after")
+    for _ in range(20):
+        output = await ws.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            break
+    assert output == {"type": "websocket.close", "code": 4403}
     assert await database_sync_to_async(list)(
         Message.objects.filter(ticket=ticket, author_code_user=code_user).values_list("text", flat=True)
     ) == ["Noch da?"]
-    await ws.disconnect()
 
     # A new socket is refused outright; so are another code's code user and a draft.
     ws, connected, close_code = await _connect(ticket.number, session)
@@ -125,3 +128,21 @@ async def test_an_open_socket_stops_taking_messages_once_the_code_is_switched_of
     for number, cookie in ((ticket.number, stranger_session), (draft.number, session)):
         ws, connected, close_code = await _connect(number, cookie)
         assert (connected, close_code) == (False, 4403)
+
+
+async def test_a_ticket_moved_to_another_code_closes_the_old_codes_socket():
+    admin, code, code_user, _done, _draft = await database_sync_to_async(_door_setup)()
+    ticket = await database_sync_to_async(make_ticket)(Status.IN_PROGRESS, access_code=code)
+    session = await database_sync_to_async(session_cookie_for_code_user)(code_user)
+    ws, connected, _ = await _connect(ticket.number, session)
+    assert connected and (await _next(ws, "hello"))["can_write"] is True
+
+    other_code = await database_sync_to_async(AccessCodeFactory)()
+    await database_sync_to_async(services.ticket_update_fields)(admin, ticket, access_code=other_code)
+    for _ in range(20):
+        output = await ws.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            break
+    assert output == {"type": "websocket.close", "code": 4403}
+    ws, connected, close_code = await _connect(ticket.number, session)  # and cannot come back
+    assert (connected, close_code) == (False, 4403)

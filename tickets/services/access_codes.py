@@ -13,9 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common import events
 from common.errors import InvalidInput, PermissionDenied
 from common.languages import is_language
 from common.text import clean_text
+from tickets import events as ticket_events
 from tickets.models import AccessCode, CodeUser, TicketTemplate
 from tickets.services.support import UNSET, require_staff
 
@@ -141,6 +143,7 @@ def access_code_set_active(actor, code: AccessCode, active: bool) -> AccessCode:
         code.is_active = bool(active)
         code.save(update_fields=["is_active", "updated_at"])
         _record(actor, code, CHANGE, _("Switched on.") if code.is_active else _("Switched off."))
+        events.publish_on_commit(ticket_events.access_code_switched(code, actor))
     return code
 
 
