@@ -209,7 +209,9 @@ class Generator:
     def url_and_headers(self, sock: Sock) -> tuple[str, dict]:
         origin = f"http://127.0.0.1:{sock.port}"
         if self.leitstand:
-            url = f"ws://127.0.0.1:{sock.port}/ws/tickets/{sock.number}/"
+            # Like the page: the first connect asks for the newest 50 messages with its hello.
+            query = "" if sock.connected_once else "?history=50"
+            url = f"ws://127.0.0.1:{sock.port}/ws/tickets/{sock.number}/{query}"
             return url, {"Origin": origin, "Cookie": f"{self.cfg['session_cookie']}={sock.session}"}
         return f"ws://127.0.0.1:{sock.port}/ws/floor/{sock.number}/", {"Origin": origin}
 
@@ -236,13 +238,8 @@ class Generator:
             return False
         sock.ws, sock.state, sock.closing_by_us = ws, "open", False
         sock.reader = asyncio.create_task(self.read(sock, ws))
-        if self.leitstand:
-            # Like the page on "open": the first time the newest history, later catch up by number.
-            if sock.connected_once:
-                self.catch_up(sock, force=True)
-            else:
-                await sock.send_json({"type": "history", "before_id": None, "limit": 50})
-        sock.connected_once = True
+        if self.leitstand and sock.connected_once:
+            self.catch_up(sock, force=True)  # like the page on a reconnect: catch up by number
         try:
             await asyncio.wait_for(sock.hello.wait(), timeout=max(0.1, deadline - now()))
         except TimeoutError:
@@ -299,6 +296,9 @@ class Generator:
     def on_frame(self, sock: Sock, frame: dict, at: float) -> None:
         kind = frame.get("type")
         if kind == "hello":
+            if frame.get("history") is not None and not sock.connected_once:
+                self.on_frame(sock, {"type": "message.batch", "messages": frame["history"], "older": True}, at)
+            sock.connected_once = True
             sock.key = (frame.get("me") or {}).get("key") or f"floor-{sock.idx}"
             self.keys[sock.key] = sock.idx
             sock.hello_at = at

@@ -27,6 +27,8 @@ import logging
 import sys
 import time
 import weakref
+from types import SimpleNamespace
+from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -35,6 +37,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -234,7 +237,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         self.inbox = None
-        self.actor, self.ticket, can_write, read = await self._resolve()
+        self.actor, self.ticket, can_write, read, history = await self._resolve()
         if self.actor is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
@@ -268,7 +271,10 @@ class TicketConsumer(AsyncWebsocketConsumer):
             "name": self.actor.display_name,
             "channel": self.channel_name,
         }
-        await self._send({"type": "hello", "me": self._public(self.me), "can_write": can_write, "read": read})
+        hello = {"type": "hello", "me": self._public(self.me), "can_write": can_write, "read": read}
+        if history is not None:
+            hello["history"] = history  # the newest messages, oldest first (as a "history" frame's batch)
+        await self._send(hello)
         # Presence: announce ourselves; who is here answers straight to us (``presence_join``).
         await self._to_all({"type": "presence.join", "who": self.me})
 
@@ -494,24 +500,40 @@ class TicketConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _resolve(self):
-        """In one trip to the database thread: the actor (staff by session login, code user by code
-        session) and the ticket if they may read it, whether they may write, and how far the others
-        have read; (None, None, False, None) when the socket is refused."""
+        """Everything the connect needs, in one trip to the database thread (under a connect storm
+        that thread is the bottleneck): the actor (staff by their login session, code users by
+        their code session), the ticket if they may read it, whether they may write, how far the
+        others have read, and, when the page asks for it (``?history=50`` on its first connect), the
+        newest messages. (None, None, False, None, None) when the socket is refused."""
         number = self.scope["url_route"]["kwargs"]["number"]
-        user = self.scope.get("user")
+        session = self.scope.get("session")
+        user = get_user(SimpleNamespace(session=session)) if session is not None else None
         if lifecycle.is_staff(user):
             actor = user
         else:
             # A code user is known per access code: the one of the ticket's code, if any.
-            actor = code_user_from_session(self.scope.get("session"), ticket_selectors.access_code_id_of(number))
+            actor = code_user_from_session(session, ticket_selectors.access_code_id_of(number))
         if actor is None:
-            return None, None, False, None
+            return None, None, False, None, None
         try:
             ticket = ticket_selectors.access_ticket(actor, number)
         except NotFound:
-            return None, None, False, None
+            return None, None, False, None, None
         ticket_services.participant_seen(actor, ticket)  # code users: the page is open (no e-mail needed)
-        return actor, ticket, services.may_write(actor, ticket), selectors.read_state(ticket)
+        self.actor, history = actor, None
+        wanted = self._history_wanted()
+        if wanted:
+            with translation.override(self._language()):
+                history = [services.serialize(m) for m in selectors.messages_for(actor, ticket, limit=wanted)]
+        return actor, ticket, services.may_write(actor, ticket), selectors.read_state(ticket), history
+
+    def _history_wanted(self) -> int:
+        """``?history=N`` (at most 200) on the socket's URL; 0 when absent or not a whole number."""
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("history", [""])
+        try:
+            return min(_whole_number(values[0], default=0), 200)
+        except ValueError:
+            return 0
 
 
 class TicketListConsumer(AsyncWebsocketConsumer):

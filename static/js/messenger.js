@@ -135,15 +135,13 @@
     /* --- connection ------------------------------------------------------------------------ */
     connect() {
       const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-      const socket = new WebSocket(scheme + location.host + this.path);
+      // The first connect asks for the newest 50 messages with the handshake (they come in the
+      // "hello"); later ones catch up by number.
+      const query = this.connectedOnce ? "" : "?history=50";
+      const socket = new WebSocket(scheme + location.host + this.path + query);
       this.socket = socket;
       socket.addEventListener("open", () => {
-        if (this.connectedOnce) {
-          this.catchUp(true);
-        } else {
-          this.frame({ type: "history", before_id: null, limit: 50 });
-        }
-        this.connectedOnce = true;
+        if (this.connectedOnce) this.catchUp(true);
         for (const [clientId, item] of this.pending) this.frame({ type: "message.send", text: item.text, client_id: clientId });
       });
       socket.addEventListener("message", (event) => this.receive(JSON.parse(event.data)));
@@ -220,6 +218,10 @@
           this.readByOthers = this.me.kind === "staff" ? frame.read.code_user : frame.read.staff;
           this.form.hidden = !frame.can_write;
           this.root.querySelector(".read-only").hidden = frame.can_write;
+          if (frame.history && !this.connectedOnce) {
+            this.receive({ type: "message.batch", messages: frame.history, older: true });
+          }
+          this.connectedOnce = true;
           for (const [clientId, item] of this.pending) {
             if (!item.node) item.node = this.renderMessage({
               id: null, kind: "text", text: item.text, client_id: clientId, created_at: new Date().toISOString(),

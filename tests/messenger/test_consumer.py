@@ -145,6 +145,37 @@ async def test_a_resent_message_is_stored_once(chat):
     await ws.disconnect()
 
 
+async def test_the_first_connect_gets_the_newest_messages_with_its_hello(chat):
+    """One trip: the page's first connect asks ``?history=N`` and finds the newest N messages, oldest
+    first, in the hello (as a history batch would give them); without it the hello has none."""
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+
+    ticket = chat["ticket"]
+    for i in range(3):
+        await database_sync_to_async(services_message_post)(chat["assignee"], ticket, f"Nummer {i}")
+    ws = WebsocketCommunicator(
+        application, f"/ws/tickets/{ticket.number}/?history=2",
+        headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1"),
+                 (b"cookie", f"sessionid={chat['staff_session']}".encode())],
+    )
+    assert (await ws.connect(timeout=5))[0]
+    first = await hello(ws)
+    assert [m["text"] for m in first["history"]] == ["Nummer 1", "Nummer 2"]
+    assert [m["seq"] for m in first["history"]] == sorted(m["seq"] for m in first["history"])
+    await ws.disconnect()
+    plain, _, _ = await connect(ticket.number, chat["staff_session"])
+    assert "history" not in await hello(plain)
+    await plain.disconnect()
+
+
+def services_message_post(actor, ticket, text):
+    from messenger import services
+
+    return services.message_post(actor, ticket, text=text)
+
+
 async def test_replay_after_the_last_id_and_older_history(chat):
     ticket = chat["ticket"]
 
