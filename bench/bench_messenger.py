@@ -40,11 +40,12 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench.loopback import postgres_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/leitstand_bench_msg"
 REDIS_URL = "redis://127.0.0.1:6379/9"
-ALLOWED_HOSTS = {"127.0.0.1"}
 SIDES = ("floor", "leitstand")
 DEFAULTS = {
     "sides": "floor,leitstand", "rates": "25,50,100,150,200,250,300", "step_seconds": "15",
@@ -105,12 +106,7 @@ def _options(argv: list[str]) -> argparse.Namespace:
 
 def _database_url() -> str:
     url = os.environ.get("BENCH_MSG_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit(f"bench_messenger needs PostgreSQL, not {parts.scheme}://…")
-    if parts.hostname not in ALLOWED_HOSTS:
-        sys.exit(f"bench_messenger talks to 127.0.0.1 only, not {parts.hostname!r}")
-    return url
+    return postgres_url(url, bench="bench_messenger")
 
 
 def _kinds(per_ticket: int) -> list[str]:

@@ -14,14 +14,14 @@ from __future__ import annotations
 import os
 import random
 import statistics
-import sys
 import time
 from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from bench.loopback import postgres_url
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/leitstand_bench"
-ALLOWED_HOSTS = {"127.0.0.1"}
 TICKETS = 100_000
 UPDATES = 120_000
 NUMBER_YEAR = 2024  # the bench's tickets are 2024-000001 … 2024-100000
@@ -40,13 +40,7 @@ CASES = [
 
 
 def _database_url() -> str:
-    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit(f"bench_ticket_list needs PostgreSQL; DATABASE_URL is {parts.scheme}://…")
-    if parts.hostname not in ALLOWED_HOSTS:
-        sys.exit(f"bench_ticket_list talks to 127.0.0.1 only, not {parts.hostname!r}")
-    return url
+    return postgres_url(os.environ.get("DATABASE_URL") or DEFAULT_URL, bench="bench_ticket_list")
 
 
 def _ensure_database(url: str) -> None:

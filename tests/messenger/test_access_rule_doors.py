@@ -98,6 +98,15 @@ async def _next(ws, frame_type):
     raise AssertionError(f"no {frame_type} frame")
 
 
+async def _closed(ws) -> int:
+    """The close code the server sends next (frames before it are skipped)."""
+    for _ in range(20):
+        output = await ws.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            return output["code"]
+    raise AssertionError("the socket stayed open")
+
+
 async def test_an_open_socket_stops_taking_messages_once_the_code_is_switched_off():
     admin, code, code_user, done, draft = await database_sync_to_async(_door_setup)()
     ticket = await database_sync_to_async(make_ticket)(Status.IN_PROGRESS, access_code=code)
@@ -110,11 +119,7 @@ async def test_an_open_socket_stops_taking_messages_once_the_code_is_switched_of
     # Switched off: the open socket is closed at once (4403: the page says it cannot follow the
     # conversation), so nothing more can be written through it.
     await database_sync_to_async(services.access_code_set_active)(admin, code, False)
-    for _ in range(20):
-        output = await ws.receive_output(timeout=5)
-        if output["type"] == "websocket.close":
-            break
-    assert output == {"type": "websocket.close", "code": 4403}
+    assert await _closed(ws) == 4403
     assert await database_sync_to_async(list)(
         Message.objects.filter(ticket=ticket, author_code_user=code_user).values_list("text", flat=True)
     ) == ["Noch da?"]
@@ -139,10 +144,6 @@ async def test_a_ticket_moved_to_another_code_closes_the_old_codes_socket():
 
     other_code = await database_sync_to_async(AccessCodeFactory)()
     await database_sync_to_async(services.ticket_update_fields)(admin, ticket, access_code=other_code)
-    for _ in range(20):
-        output = await ws.receive_output(timeout=5)
-        if output["type"] == "websocket.close":
-            break
-    assert output == {"type": "websocket.close", "code": 4403}
+    assert await _closed(ws) == 4403
     ws, connected, close_code = await _connect(ticket.number, session)  # and cannot come back
     assert (connected, close_code) == (False, 4403)
