@@ -201,15 +201,15 @@ class TicketConsumer(AsyncWebsocketConsumer):
             return await self._error("bad_json", _("This frame is not valid JSON."))
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             return await self._error("bad_frame", _("A frame needs a type."))
-        if frame["type"] not in self.HANDLERS:
-            return await self._error("unknown_type", _("Unknown frame type."))
         if frame["type"] == "read":
             if not self.read_bucket.take():
                 return self._coalesce_read(frame)  # sent a moment later, with the highest id read
-        elif not self.bucket.take():
+        elif not self.bucket.take():  # every other frame, unknown ones too, counts against the sender
             return await self._error(
                 "rate_limited", _("Too many messages at once. Please wait a moment."), client_id=_client_id(frame)
             )
+        if frame["type"] not in self.HANDLERS:
+            return await self._error("unknown_type", _("Unknown frame type."))
         return frame
 
     async def _work(self):
