@@ -34,6 +34,7 @@ import websockets
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+GAP_GRACE = 0.3  # seconds a missing number may be late before the gap is fetched (static/js/messenger.js)
 STORM_TIMEOUT = 60.0  # seconds for every socket of the storm to be open with its hello
 REOPEN_TIMEOUT = 20.0
 PRESENCE_SETTLE = 10.0  # seconds for the views to become exact after a change
@@ -151,6 +152,7 @@ class Sock:
         self.hello_at = None
         self.view: dict[str, dict] = {}  # presence key → who
         self.connected_once = False
+        self.gap_timer = False
         self.reconnects = 0
         # The page's sequence state (static/js/messenger.js noteSeq / catchUp).
         self.last_seq = 0
@@ -377,6 +379,13 @@ class Generator:
         while sock.last_seq + 1 in sock.pending:
             sock.last_seq += 1
             sock.pending.discard(sock.last_seq)
+        if sock.pending and not sock.gap_timer:
+            sock.gap_timer = True
+            asyncio.get_running_loop().call_later(GAP_GRACE, self._gap_check, sock)
+
+    def _gap_check(self, sock: Sock) -> None:
+        """Like the page: a missing number may be late (pushed out of order); fetch it if still missing."""
+        sock.gap_timer = False
         if sock.pending:
             self.catch_up(sock, force=False)
 

@@ -11,6 +11,7 @@
   "use strict";
 
   const MAX_BACKOFF = 5000; // ms: the longest wait before reconnecting or sending again
+  const GAP_GRACE = 300; // ms a missing number may be late before the gap is fetched
   const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
 
   function uid() {
@@ -333,8 +334,14 @@
         this.lastSeq += 1;
         this.seqs.delete(this.lastSeq);
       }
-      // A number beyond the next one: something between was lost on the way; fetch the gap.
-      if (this.seqs.size) this.catchUp(false);
+      // A number beyond the next one: the one between is late (two servers may push out of order)
+      // or was lost on the way. Give it a moment, then fetch the gap if it is still there.
+      if (this.seqs.size && !this.gapTimer) {
+        this.gapTimer = window.setTimeout(() => {
+          this.gapTimer = null;
+          if (this.seqs.size) this.catchUp(false);
+        }, GAP_GRACE);
+      }
     }
 
     catchUp(force) {
