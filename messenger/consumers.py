@@ -37,6 +37,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.conf import settings
+from redis.exceptions import RedisError
 from django.contrib.auth import get_user
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -80,6 +81,28 @@ def _whole_number(value, *, default, maximum: int = MAX_WHOLE_NUMBER):
     return value
 
 
+def _quiet_layer_outages(loop: asyncio.AbstractEventLoop) -> None:
+    """channels-redis starts background tasks of its own (e.g. cleaning a receive backup) whose
+    connection errors during a Redis outage asyncio would report as "Task exception was never
+    retrieved" with a traceback. An expected outage is one log line: those become a warning; every
+    other unhandled error still goes to the loop's default handler."""
+    if getattr(loop, "_leitstand_quiet_outages", False):
+        return
+    loop._leitstand_quiet_outages = True
+    previous = loop.get_exception_handler()
+
+    def handler(loop, context):
+        error = context.get("exception")
+        if isinstance(error, (ConnectionError, TimeoutError, RedisError)):
+            logger.warning("channel layer background task: %s", _describe(error))
+        elif previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
+
+
 def _describe(error: BaseException | None) -> str:
     """An expected outage (Redis away) is one log line, not a traceback: kind and message."""
     return f"{type(error).__name__}: {error}"
@@ -117,6 +140,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
     async def __call__(self, scope, receive, send):
         """Channels' consumer loop, with the channel layer's receive guarded: Redis going away
         closes the sockets with 4013 instead of crashing them (see ``_layer_receive``)."""
+        _quiet_layer_outages(asyncio.get_running_loop())
         self.scope, self.base_send = scope, send
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         try:
@@ -237,6 +261,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         self.inbox = None
+        live.push_without_waiting(asyncio.get_running_loop())
         self.actor, self.ticket, can_write, read, history = await self._resolve()
         if self.actor is None:
             await self.close(code=CLOSE_FORBIDDEN)

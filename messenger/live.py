@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from contextvars import ContextVar
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -60,6 +61,17 @@ def code_group(access_code_id: int) -> str:
     return f"code.{access_code_id}"
 
 
+# Set by a socket (``push_without_waiting``): pushes caused by its frames are handed to its event
+# loop and not waited for, so the socket's database thread goes on with the next frame at once.
+_push_loop: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar("leitstand_push_loop", default=None)
+
+
+def push_without_waiting(loop: asyncio.AbstractEventLoop) -> None:
+    """Called by a consumer on its event loop: what its service calls push goes out on ``loop``,
+    in order, without the database thread waiting for Redis (pages fetch a late number anyway)."""
+    _push_loop.set(loop)
+
+
 def _send(group: str, message: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
@@ -72,9 +84,17 @@ def _send(group: str, message: dict) -> None:
         # Sync code on an event loop's own thread (only a test driving a browser does this).
         logger.debug("not pushed to %s: called on an event loop thread", group)
         return
+    loop = _push_loop.get()
+    if loop is not None and loop.is_running():
+        loop.call_soon_threadsafe(lambda: loop.create_task(_group_send(layer, group, message)))
+        return
+    async_to_sync(_group_send)(layer, group, message)
+
+
+async def _group_send(layer, group: str, message: dict) -> None:
     try:
-        async_to_sync(layer.group_send)(group, message)
-    except Exception as error:  # noqa: BLE001 - a dead layer must not break the request that changed data
+        await layer.group_send(group, message)
+    except Exception as error:  # noqa: BLE001 - a dead layer must not break what changed the data
         # Expected during a Redis outage (the pages catch up by number): one line, no traceback.
         logger.warning("could not push to %s: %s: %s", group, type(error).__name__, error)
 

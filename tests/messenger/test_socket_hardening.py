@@ -206,3 +206,28 @@ async def test_receipts_beyond_the_bucket_are_coalesced_not_lost(chat):
     assert cursor.last_read_id == messages[-1].pk
     await code_ws.disconnect()
     await staff_ws.disconnect()
+
+
+async def test_a_redis_outage_in_the_layers_own_background_tasks_is_one_line_not_a_traceback(caplog):
+    """channels-redis's background tasks fail with connection errors when Redis goes away; asyncio
+    would report them with a traceback. They become one warning; other errors keep the default."""
+    import asyncio
+    import logging
+
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from messenger import consumers
+
+    loop = asyncio.get_running_loop()
+    consumers._quiet_layer_outages(loop)
+    with caplog.at_level(logging.WARNING):
+        loop.call_exception_handler({
+            "message": "Task exception was never retrieved",
+            "exception": RedisConnectionError("Connection closed by server."),
+        })
+        loop.call_exception_handler({"message": "something else", "exception": KeyError("bug")})
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("messenger.consumers", "WARNING", "channel layer background task: ConnectionError: Connection closed by server."),
+        ("asyncio", "ERROR", "something else"),
+    ]
+    assert caplog.records[0].exc_info is None and caplog.records[1].exc_info is not None
