@@ -107,12 +107,18 @@ async def _closed(ws) -> int:
     raise AssertionError("the socket stayed open")
 
 
-async def test_an_open_socket_stops_taking_messages_once_the_code_is_switched_off():
-    admin, code, code_user, done, draft = await database_sync_to_async(_door_setup)()
+async def _code_users_open_socket():
+    """A code user's open, writable socket on an In Bearbeitung ticket of their code."""
+    admin, code, code_user, _done, draft = await database_sync_to_async(_door_setup)()
     ticket = await database_sync_to_async(make_ticket)(Status.IN_PROGRESS, access_code=code)
     session = await database_sync_to_async(session_cookie_for_code_user)(code_user)
     ws, connected, _ = await _connect(ticket.number, session)
     assert connected and (await _next(ws, "hello"))["can_write"] is True
+    return admin, code, code_user, draft, ticket, session, ws
+
+
+async def test_an_open_socket_stops_taking_messages_once_the_code_is_switched_off():
+    admin, code, code_user, draft, ticket, session, ws = await _code_users_open_socket()
     await ws.send_json_to({"type": "message.send", "text": "Noch da?", "client_id": "before"})
     assert (await _next(ws, "message.ack"))["client_id"] == "before"
 
@@ -136,11 +142,7 @@ async def test_an_open_socket_stops_taking_messages_once_the_code_is_switched_of
 
 
 async def test_a_ticket_moved_to_another_code_closes_the_old_codes_socket():
-    admin, code, code_user, _done, _draft = await database_sync_to_async(_door_setup)()
-    ticket = await database_sync_to_async(make_ticket)(Status.IN_PROGRESS, access_code=code)
-    session = await database_sync_to_async(session_cookie_for_code_user)(code_user)
-    ws, connected, _ = await _connect(ticket.number, session)
-    assert connected and (await _next(ws, "hello"))["can_write"] is True
+    admin, _code, _code_user, _draft, ticket, session, ws = await _code_users_open_socket()
 
     other_code = await database_sync_to_async(AccessCodeFactory)()
     await database_sync_to_async(services.ticket_update_fields)(admin, ticket, access_code=other_code)
