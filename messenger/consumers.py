@@ -229,8 +229,11 @@ class TicketConsumer(AsyncWebsocketConsumer):
             if not self.read_bucket.take():
                 return self._coalesce_read(frame)  # sent a moment later, with the highest id read
         elif not self.bucket.take():  # every other frame, unknown ones too, counts against the sender
+            # Named by client id and frame type, so that the page sends that message (or asks for
+            # that catch-up) again a little later.
             return await self._error(
-                "rate_limited", _("Too many messages at once. Please wait a moment."), client_id=_client_id(frame)
+                "rate_limited", _("Too many messages at once. Please wait a moment."), client_id=_client_id(frame),
+                frame_type=frame["type"],
             )
         if frame["type"] not in self.HANDLERS:
             return await self._error("unknown_type", _("Unknown frame type."))
@@ -486,8 +489,11 @@ class TicketConsumer(AsyncWebsocketConsumer):
         except Exception as error:  # noqa: BLE001 - daphne raises autobahn's Disconnected, other servers their own
             logger.info("not sent, the client is gone (%s): %s", self.channel_name, _describe(error))
 
-    async def _error(self, code, message, client_id=None):
-        await self._send({"type": "error", "code": code, "message": message, "client_id": client_id})
+    async def _error(self, code, message, client_id=None, frame_type=None):
+        error = {"type": "error", "code": code, "message": message, "client_id": client_id}
+        if frame_type is not None:
+            error["frame_type"] = frame_type
+        await self._send(error)
 
     async def _db(self, function, *args, **kwargs):
         """A service call for this actor and the ticket as the socket knows it: read again only

@@ -3,7 +3,7 @@
  * One WebSocket per open ticket page (ws/tickets/<number>/). Every message gets a client id and
  * stays in an outbox until the server acknowledges it with the stored id; what the server cannot
  * take now ("busy") is sent again with backoff. Every message carries its number in the ticket's
- * conversation (seq): a gap is fetched at once, and after a reconnect the client asks for
+ * conversation (seq): a gap still there after a moment is fetched, and after a reconnect the client asks for
  * everything after the last number it holds and resends the outbox, so nothing is lost and
  * nothing is doubled. Text is always inserted as text (never as HTML).
  */
@@ -307,7 +307,8 @@
     }
 
     /* The server could not take a frame now ("busy": it is not keeping up; "rate_limited": too
-     * many at once): the message stays in the outbox, says so, and is sent again with backoff. */
+     * many at once): the message stays in the outbox, says so, and is sent again with backoff; a
+     * refused catch-up or history request is asked again. */
     retryLater(frame, item) {
       if (frame.frame_type === "resume") {
         window.setTimeout(() => this.catchUp(true), 1000 + Math.random() * 1000);

@@ -231,3 +231,18 @@ async def test_a_redis_outage_in_the_layers_own_background_tasks_is_one_line_not
         ("asyncio", "ERROR", "something else"),
     ]
     assert caplog.records[0].exc_info is None and caplog.records[1].exc_info is not None
+
+
+async def test_a_refused_catch_up_names_its_frame_type_so_the_page_asks_again(chat, settings):
+    """A `resume` over the rate limit is refused with its frame type: the page (which waits for the
+    answer before it fetches any other gap) knows to ask again instead of waiting forever."""
+    settings.MESSENGER_RATE_BURST, settings.MESSENGER_RATE_PER_SECOND = 3, 0.001  # no token comes back
+    ws, _, _ = await connect(chat["ticket"].number, chat["staff_session"])
+    await hello(ws)
+    for _ in range(4):
+        await ws.send_json_to({"type": "resume", "after_seq": 0})
+    refused = await receive_until(ws, "error")
+    assert {key: refused[key] for key in ("code", "frame_type", "client_id")} == {
+        "code": "rate_limited", "frame_type": "resume", "client_id": None,
+    }
+    await ws.disconnect()
