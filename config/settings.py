@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "portal",
     "guide",
     "administration",
+    "api",
     "config",  # last: wires the apps together (config/subscriptions.py)
 ]
 
