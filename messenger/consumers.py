@@ -419,7 +419,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
         await self._send({"type": "ticket.event", "event": event["event"]})
 
     async def message_read(self, event):
-        if self.is_code_user and event["reader"]["kind"] != "staff":
+        if not self._visible(event["reader"]):
             return  # code users see staff names only (and their own receipts are theirs)
         await self._send({"type": "message.read", "reader": event["reader"], "up_to_id": event["up_to_id"]})
 
@@ -441,7 +441,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
             return
         if self._visible(who):
             await self._send({"type": "presence", "change": "join", "who": self._public(who)})
-        if who["kind"] == "staff" or me["kind"] == "staff":  # code users see staff only
+        if services.sees_name(who["kind"], me["kind"]):  # the newcomer may see me
             # A full or unreachable channel of another socket degrades presence, never this socket.
             await self._layer(self.channel_layer.send(who["channel"], {"type": "presence.here", "who": me}))
 
@@ -455,8 +455,8 @@ class TicketConsumer(AsyncWebsocketConsumer):
 
     # --- helpers ------------------------------------------------------------------------------
     def _visible(self, who) -> bool:
-        """Code users see the names of staff only."""
-        return not self.is_code_user or who["kind"] == "staff"
+        """Whether this socket's person may see ``who`` (``services.sees_name``)."""
+        return services.sees_name("code_user" if self.is_code_user else "staff", who["kind"])
 
     @staticmethod
     def _public(who) -> dict:

@@ -39,6 +39,12 @@ def may_write(actor, ticket: Ticket) -> bool:
     return ticket.status != Status.DRAFT
 
 
+def sees_name(viewer_kind: str, other_kind: str) -> bool:
+    """Who learns whose name on a ticket's live page (presence, typing, read receipts): staff see
+    everyone there, code users see staff only (never another customer). Kinds: "staff", "code_user"."""
+    return viewer_kind == "staff" or other_kind == "staff"
+
+
 def write_refusal(actor, ticket: Ticket) -> str:
     if is_code_user(actor) and ticket.is_final:
         return _("This ticket is %(status)s: no more messages can be written.") % {"status": ticket.get_status_display()}

@@ -161,15 +161,16 @@ class RedisServer:
              "--protected-mode", "yes", "--databases", "4"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def answering() -> bool:
             if self.process.poll() is not None:
                 raise RuntimeError(f"redis-server exited with {self.process.returncode}:\n{self.log()}")
-            if self.ping():
-                return
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"redis-server did not answer PING within {timeout} s:\n{self.log()}")
+            return self.ping()
+
+        try:
+            wait_for(answering, timeout=timeout, interval=0.05, message="redis-server to answer PING")
+        except AssertionError:
+            self.stop()
+            raise RuntimeError(f"redis-server did not answer PING within {timeout} s:\n{self.log()}") from None
 
     def stop(self, *, kill: bool = False, timeout: float = 5.0) -> None:
         """Stop it (SIGTERM, or SIGKILL with ``kill=True``: no goodbye to its clients); bounded."""

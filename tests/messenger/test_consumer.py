@@ -168,6 +168,13 @@ async def test_the_first_connect_gets_the_newest_messages_with_its_hello(chat):
     plain, _, _ = await connect(ticket.number, chat["staff_session"])
     assert "history" not in await hello(plain)
     await plain.disconnect()
+    # Asking for history changes nothing about who gets in: a stranger is refused before any is read.
+    stranger = WebsocketCommunicator(
+        application, f"/ws/tickets/{ticket.number}/?history=50",
+        headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1"),
+                 (b"cookie", f"sessionid={chat['stranger_session']}".encode())],
+    )
+    assert await stranger.connect(timeout=5) == (False, 4403)
 
 
 def services_message_post(actor, ticket, text):
