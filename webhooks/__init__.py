@@ -1,0 +1,1 @@
+"""Outgoing webhooks: signed deliveries of domain events to endpoints that administrators register."""
