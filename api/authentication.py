@@ -4,11 +4,13 @@ the browser's session (with CSRF). The token's scope narrows what its user may d
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, permissions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from api import services
 from api.models import ApiToken, TokenScope
+from tickets import lifecycle
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -38,10 +40,20 @@ class TokenScopeAllows(permissions.BasePermission):
     """A read-only token reads: GET, HEAD and OPTIONS only. Sessions and read-write tokens pass
     (their user's own rights decide)."""
 
-    message = _("This token may only read.")
+    message = gettext_lazy("This token may only read.")
 
     def has_permission(self, request, view):
         token = request.auth
         if isinstance(token, ApiToken) and token.scope == TokenScope.READ:
             return request.method in permissions.SAFE_METHODS
         return True
+
+
+class IsStaffMember(permissions.BasePermission):
+    """Logged in (token or session) as an active staff member; everything else decides per object
+    through the services and selectors, like the pages do."""
+
+    message = gettext_lazy("Only staff members use the API.")
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and lifecycle.is_staff(request.user))

@@ -249,24 +249,52 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Leitstand <leitstand
 
 # --- REST API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.LeitstandAutoSchema",
+    # A personal API token (Authorization: Bearer lst_…) or the browser's session (with CSRF);
+    # no Basic authentication: passwords never travel with API calls.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.authentication.IsStaffMember", "api.authentication.TokenScopeAllows"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle", "api.throttling.UserRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),  # proxies in front (for the client address)
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per personal API token and per user (all their tokens and their browser together),
+# counted in the cache (Redis when REDIS_URL is set): "<count>/<second|minute|hour|day>".
+API_THROTTLE_RATES = {
+    "token": env.str("API_RATE_PER_TOKEN", default="600/minute"),
+    "user": env.str("API_RATE_PER_USER", default="1200/minute"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Leitstand API",
-    "DESCRIPTION": "REST API of the Leitstand service desk.",
+    "DESCRIPTION": (
+        "The REST API of the Leitstand service desk: everything a staff member can do in the browser, "
+        "for other systems. Authenticate with a personal API token (Profile → API tokens) as "
+        "`Authorization: Bearer lst_…`; it acts with its user's role and rights. Errors share one "
+        "body: `code`, `message`, `errors` (per field) and `current_status`."
+    ),
     "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatus": "tickets.choices.Status",
+        "TicketVisibility": "tickets.choices.Visibility",
+    },
 }
 
 # --- Security --------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from api.errors import not_found_view
 from config import views
 from fleet import urls as fleet_urls
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("", include("portal.urls")),
     path("settings/", include("administration.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^api/", not_found_view),  # every other address under /api/: the API's own 404 body
 ]

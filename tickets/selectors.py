@@ -73,10 +73,13 @@ def tickets_visible_to(actor) -> QuerySet[Ticket]:
     return tickets_for_staff(actor)
 
 
-def access_ticket(actor, number: str, *, lock: bool = False) -> Ticket:
+def access_ticket(actor, number: str, *, lock: bool = False, list_columns: bool = False) -> Ticket:
     """Fetch *and* authorise: a ticket the actor may see, or ``NotFound`` (never reveals that it
-    exists). ``lock=True`` takes the row lock (inside the caller's transaction)."""
+    exists). ``lock=True`` takes the row lock (inside the caller's transaction);
+    ``list_columns=True`` brings what a list row shows too (``with_list_columns``)."""
     queryset = tickets_visible_to(actor)
+    if list_columns:
+        queryset = with_list_columns(queryset)
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     try:

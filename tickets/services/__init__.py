@@ -46,7 +46,7 @@ from tickets.services.participation import (  # noqa: F401
     participate,
     ticket_follow,
 )
-from tickets.services.reports import ticket_report  # noqa: F401
+from tickets.services.reports import ticket_create_complete, ticket_report  # noqa: F401
 from tickets.services.support import history_record, lock_ticket, require_staff  # noqa: F401
 from tickets.services.templates import (  # noqa: F401
     FIELD_FIELDS,

@@ -27,7 +27,7 @@ TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000
 
 
-def _clean_custom(template, values, *, partial: bool) -> dict:
+def clean_template_values(template, values, *, partial: bool) -> dict:
     try:
         return clean_custom_values(template, values or {}, partial=partial)
     except ValidationError as error:
@@ -84,7 +84,7 @@ def ticket_create(
     if visibility not in Visibility.values:
         raise InvalidInput(_("Unknown visibility."), errors={"visibility": ["invalid"]})
     # Staff fill a draft step by step; a code user's form is the whole creation at once.
-    values = _clean_custom(template, custom_values, partial=not is_code_user(actor))
+    values = clean_template_values(template, custom_values, partial=not is_code_user(actor))
     steps = CreationStep.values if is_code_user(actor) else [CreationStep.GENERAL.value]
 
     ticket = Ticket.objects.create(
@@ -156,7 +156,7 @@ def ticket_update_fields(
         # Drafts may be saved half-filled, unless this completes the fields step; a submitted
         # ticket must stay complete.
         partial = ticket.status == Status.DRAFT and complete_step != CreationStep.FIELDS
-        values = _clean_custom(ticket.template, custom_values, partial=partial)
+        values = clean_template_values(ticket.template, custom_values, partial=partial)
         if values != ticket.custom_values:
             changes.append(("custom_values", ticket.custom_values, values))
             ticket.custom_values = values
@@ -171,7 +171,7 @@ def ticket_update_fields(
         if complete_step not in CreationStep.values:
             raise InvalidInput(_("Unknown creation step."), errors={"step": ["invalid"]})
         if complete_step == CreationStep.FIELDS:
-            _clean_custom(ticket.template, ticket.custom_values, partial=False)
+            clean_template_values(ticket.template, ticket.custom_values, partial=False)
         if complete_step not in ticket.completed_steps:
             ticket.completed_steps = [*ticket.completed_steps, complete_step]
             step_done = True

@@ -1,0 +1,161 @@
+"""What the REST API reads and writes: serializers parse a request's fields and render the domain's
+objects. They check types and shapes only; every rule is the services' (which raise the domain's
+errors, answered by ``api.errors``)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from common.actors import actor_summary
+from tickets.choices import Status, Visibility
+from tickets.models import AccessCode, Ticket, TicketTemplate
+
+# --- small shared shapes ---------------------------------------------------------------------------
+
+
+class PersonSerializer(serializers.Serializer):
+    """Who did something: a staff member, a code user (customer) or the system."""
+
+    kind = serializers.ChoiceField(choices=["staff", "code_user", "system"])
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+
+
+def person(user, code_user=None) -> dict:
+    if user is not None:
+        return actor_summary(user)
+    if code_user is not None:
+        return actor_summary(code_user)
+    return actor_summary(None)
+
+
+class NamedRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class StaffRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+
+
+class AccessCodeRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+
+
+# --- tickets -----------------------------------------------------------------------------------------
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """A ticket as a list row (``description``, ``custom_values`` and ``completed_steps`` only in
+    the detail)."""
+
+    status_label = serializers.CharField(source="get_status_display")
+    visibility_label = serializers.CharField(source="get_visibility_display")
+    template = serializers.SerializerMethodField()
+    access_code = serializers.SerializerMethodField()
+    created_by = serializers.SerializerMethodField()
+    assignees = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    web_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "number", "title", "status", "status_label", "visibility", "visibility_label", "template",
+            "access_code", "created_by", "assignees", "created_at", "updated_at", "status_changed_at",
+            "url", "web_url",
+        ]
+
+    @extend_schema_field(NamedRefSerializer)
+    def get_template(self, ticket) -> dict:
+        return {"id": ticket.template_id, "name": ticket.template.name}
+
+    @extend_schema_field(AccessCodeRefSerializer(allow_null=True))
+    def get_access_code(self, ticket):
+        code = ticket.access_code
+        return None if code is None else {"id": code.pk, "label": code.label}
+
+    @extend_schema_field(PersonSerializer)
+    def get_created_by(self, ticket) -> dict:
+        return person(ticket.created_by, ticket.created_by_code_user)
+
+    @extend_schema_field(StaffRefSerializer(many=True))
+    def get_assignees(self, ticket) -> list:
+        return [{"id": a.user_id, "name": a.user.display_name} for a in ticket.assignments.all()]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, ticket) -> str:
+        return self._absolute(reverse("api:ticket-detail", kwargs={"number": ticket.number}))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_web_url(self, ticket) -> str:
+        return self._absolute(ticket.get_absolute_url())
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class TicketDetailSerializer(TicketSerializer):
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "description", "custom_values", "completed_steps"]
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    template = serializers.PrimaryKeyRelatedField(queryset=TicketTemplate.objects.all(), help_text="The template's id.")
+    title = serializers.CharField(max_length=200, trim_whitespace=False)
+    description = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+    visibility = serializers.ChoiceField(
+        choices=Visibility.choices, required=False, allow_null=True, default=None,
+        help_text="Default: the template's.",
+    )
+    access_code = serializers.PrimaryKeyRelatedField(
+        queryset=AccessCode.objects.all(), required=False, allow_null=True, default=None,
+        help_text="The access code's id (the customers of a public ticket with a code follow it).",
+    )
+    custom_values = serializers.DictField(required=False, default=dict, help_text="The template fields, by key.")
+    submit = serializers.BooleanField(
+        required=False, default=False,
+        help_text="true: submit at once (Offen; offers go out); false: keep it as Entwurf.",
+    )
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    """PATCH: only the fields given change; ``custom_values`` changes only the keys given
+    (``null`` empties one)."""
+
+    title = serializers.CharField(required=False, max_length=200, trim_whitespace=False)
+    description = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    custom_values = serializers.DictField(required=False)
+
+
+# --- the lifecycle ---------------------------------------------------------------------------------
+
+
+class TransitionOptionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    target = serializers.ChoiceField(choices=Status.choices, allow_null=True, help_text="The status it leads to from here; null when there is no way from the current status.")
+    allowed = serializers.BooleanField(help_text="May this caller do it now?")
+    reason = serializers.CharField(help_text="Why not (empty when allowed).")
+
+
+class TransitionsSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices)
+    transitions = TransitionOptionSerializer(many=True)
+
+
+class TransitionRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, trim_whitespace=False,
+        help_text="Goes into the history (closing before Fertig needs one).",
+    )
+    expected_status = serializers.ChoiceField(
+        choices=Status.choices, required=False, allow_null=True, default=None,
+        help_text="The status the caller saw; another one now answers 409 (stale) and changes nothing.",
+    )
