@@ -8,7 +8,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api import serializers
+from api.serializers import tickets as serializers
 from api.filters import StableOrderingFilter, TicketFilter
 from api.pagination import StableCursorPagination
 from tickets import selectors, services

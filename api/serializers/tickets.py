@@ -1,6 +1,4 @@
-"""What the REST API reads and writes: serializers parse a request's fields and render the domain's
-objects. They check types and shapes only; every rule is the services' (which raise the domain's
-errors, answered by ``api.errors``)."""
+"""Tickets and their lifecycle."""
 
 from __future__ import annotations
 
@@ -9,43 +7,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.actors import actor_summary
+from api.serializers.common import AccessCodeRefSerializer, NamedRefSerializer, PersonSerializer, StaffRefSerializer, person
 from tickets.choices import Status, Visibility
 from tickets.models import AccessCode, Ticket, TicketTemplate
-
-# --- small shared shapes ---------------------------------------------------------------------------
-
-
-class PersonSerializer(serializers.Serializer):
-    """Who did something: a staff member, a code user (customer) or the system."""
-
-    kind = serializers.ChoiceField(choices=["staff", "code_user", "system"])
-    id = serializers.IntegerField(allow_null=True)
-    name = serializers.CharField()
-
-
-def person(user, code_user=None) -> dict:
-    if user is not None:
-        return actor_summary(user)
-    if code_user is not None:
-        return actor_summary(code_user)
-    return actor_summary(None)
-
-
-class NamedRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class StaffRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="display_name")
-
-
-class AccessCodeRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    label = serializers.CharField()
-
 
 # --- tickets -----------------------------------------------------------------------------------------
 
