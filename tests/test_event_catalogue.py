@@ -223,6 +223,20 @@ def access_code_switched_off(w):
     return no_ticket, staff(admin), {"access_code_id": w["code"].pk, "active": False}, True
 
 
+def access_code_switched_on_in_its_settings(w):
+    from types import SimpleNamespace
+
+    from tickets.services import access_code_set_active, access_code_update
+
+    admin = UserFactory(role=Role.ADMINISTRATOR, first_name="Anna", last_name="Admin")
+    access_code_set_active(admin, w["code"], False)
+    yield
+    code = w["code"]
+    access_code_update(admin, code, label=code.label, template=code.template, is_active=True)
+    no_ticket = SimpleNamespace(pk=None, number=None)
+    return no_ticket, staff(admin), {"access_code_id": code.pk, "active": True}, True
+
+
 SCENARIOS = {
     "ticket.created": [created],
     "ticket.changed": [changed_internal, changed_step],
@@ -239,7 +253,7 @@ SCENARIOS = {
     "fleet.offers_expired": [offers_expired],
     "fleet.seen": [seen],
     "messenger.message_posted": [message_posted],
-    "access_code.switched": [access_code_switched_off],
+    "access_code.switched": [access_code_switched_off, access_code_switched_on_in_its_settings],
 }
 
 

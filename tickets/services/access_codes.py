@@ -131,6 +131,8 @@ def access_code_update(
         return code
     code.save()
     _record(actor, code, CHANGE, _changed(changed))
+    if "is_active" in changed:  # the same as switching it on the list: its customers' pages hear at once
+        events.publish_on_commit(ticket_events.access_code_switched(code, actor))
     return code
 
 
