@@ -3,13 +3,15 @@
 from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
-from api.views import records, tickets
+from api.views import records, settings, tickets
 from api.views.tickets import TICKET_NUMBER
 
 app_name = "api"
 
 router = SimpleRouter()
 router.register("tickets", tickets.TicketViewSet, basename="ticket")
+router.register("templates", settings.TemplateViewSet, basename="template")
+router.register("access-codes", settings.AccessCodeViewSet, basename="access-code")
 
 TICKET = rf"^tickets/(?P<number>{TICKET_NUMBER})/"
 
