@@ -18,7 +18,7 @@ class TemplateFieldSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     key = serializers.SlugField(max_length=50)
     label = serializers.CharField(max_length=120)
-    field_type = serializers.ChoiceField(choices=FieldType.choices)
+    field_type = serializers.ChoiceField(choices=FieldType.choices, required=False, default=FieldType.TEXT)
     required = serializers.BooleanField(required=False, default=False)
     choices = serializers.ListField(child=serializers.CharField(max_length=200), required=False, default=list, max_length=100)
     help_text = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")

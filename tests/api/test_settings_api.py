@@ -37,7 +37,7 @@ def test_administrators_create_and_change_templates_and_fields(crew, api_client)
     assert (body["assignees_needed"], body["offer_validity"], body["creation_steps"]) == (2, "P0DT12H00M00S", ["general", "access"])
     template_id = body["id"]
     field = admin.post(f"/api/v1/templates/{template_id}/fields/", {"key": "halle", "label": "Halle", "required": True}, format="json")
-    assert field.status_code == 201
+    assert field.status_code == 201, field.json()
     assert [(f["key"], f["required"]) for f in field.json()["fields"]] == [("halle", True)]
     field_id = field.json()["fields"][0]["id"]
     changed = admin.patch(f"/api/v1/templates/{template_id}/fields/{field_id}/", {"label": "Hallennummer"}, format="json")
