@@ -93,7 +93,7 @@ class AttachmentView(TicketScoped, APIView):
         summary="Download an attachment",
         description="The file as it was uploaded (pictures and text inline, everything else as a download).",
         parameters=[NUMBER_PARAMETER],
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")},
+        responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file, with its own content type (photos, PDF, text).")},
     )
     def get(self, request, number=None, pk=None):
         return attachment_response(selectors.attachment_for(request.user, self.ticket(), pk))
