@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 class TokenScope(models.TextChoices):
     READ = "read", _("Read only")
     WRITE = "write", _("Read and write")
+
+
+class TokenState(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
 
 
 class ApiToken(models.Model):
@@ -33,3 +40,15 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def state_at(self, now) -> TokenState:
+        """Revoked wins over expired; ``token_authenticate`` accepts exactly the active ones."""
+        if self.revoked_at is not None:
+            return TokenState.REVOKED
+        if self.expires_at <= now:
+            return TokenState.EXPIRED
+        return TokenState.ACTIVE
+
+    @property
+    def state(self) -> TokenState:
+        return self.state_at(timezone.now())

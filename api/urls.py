@@ -1,9 +1,11 @@
-"""The REST API's addresses, under /api/v1/ (config/urls.py)."""
+"""The API app's addresses: ``urlpatterns`` are the REST API under /api/v1/ (namespace ``api``);
+``page_urlpatterns`` the staff member's token page under Mein Profil (namespace ``api-tokens``).
+Both are included by config/urls.py."""
 
-from django.urls import re_path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from api.views import records, settings, tickets
+from api.views import records, settings, tickets, tokens
 from api.views.tickets import TICKET_NUMBER
 
 app_name = "api"
@@ -21,4 +23,9 @@ urlpatterns = [
     re_path(TICKET + r"attachments/(?P<pk>[0-9]{1,9})/$", records.AttachmentView.as_view(), name="ticket-attachment"),
     re_path(TICKET + r"history/$", records.HistoryView.as_view(), name="ticket-history"),
     re_path(TICKET + r"feedback/$", records.FeedbackView.as_view(), name="ticket-feedback"),
+]
+
+page_urlpatterns = [
+    path("profile/tokens/", tokens.token_list, name="list"),
+    path("profile/tokens/<int:pk>/revoke/", tokens.token_revoke, name="revoke"),
 ]

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from api import urls as api_urls
 from api.errors import not_found_view
 from config import views
 from fleet import urls as fleet_urls
@@ -13,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include(fleet_urls.auth_urlpatterns)),
     path("", include("fleet.urls")),
+    path("", include((api_urls.page_urlpatterns, "api-tokens"))),
     path("", include("tickets.urls")),
     path("", include("guide.urls")),
     path("", include("portal.urls")),

@@ -10,10 +10,13 @@ is audited by its URL. The screenshots land in tests/artifacts/<page>-<width>.pn
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from api import services as api_services
 from fleet import services as fleet_services
 from fleet.roles import Role
 from tests.browser.audit import audit, audit_widths
@@ -97,6 +100,12 @@ def test_every_staff_page_fits_every_screen(browser, asgi_server):
     make_ticket(Status.CANCELLED, title="Doppelte Meldung " + UNBROKEN)
     draft = make_ticket(Status.DRAFT, creator=admin, template=template, title=LONG_TITLE + " (Entwurf)")
     fleet_services.notify(admin, "assigned", ticket, actor=moderator)
+    # API tokens: a used one with a long name, a revoked one, an unbroken name.
+    in_a_month = timezone.now() + timedelta(days=30)
+    _, raw = api_services.token_create(admin, name="ERP-Anbindung " + LONG_TITLE[:80], scope="write", expires_at=in_a_month)
+    api_services.token_authenticate(raw)
+    revoked, _ = api_services.token_create(admin, name=UNBROKEN, scope="read", expires_at=in_a_month)
+    api_services.token_revoke(admin, revoked.pk)
 
     context = browser.new_context(locale="de-DE", viewport={"width": 1440, "height": 900})
     page = context.new_page()
@@ -132,6 +141,7 @@ def test_every_staff_page_fits_every_screen(browser, asgi_server):
     audit_widths(page, f"{url}/offers/", "offers")
     audit_widths(page, f"{url}/notifications/", "notifications")
     audit_widths(page, f"{url}/profile/", "profile")
+    audit_widths(page, f"{url}/profile/tokens/", "api-tokens")
     context.close()
 
 
