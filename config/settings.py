@@ -293,7 +293,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Django's own console handler would print every line a second time through the root logger.
-    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # One INFO line per webhook request would repeat what the delivery log holds.
+        "httpx": {"level": "WARNING"},
+    },
 }
 
 # Tests only: a fast password hasher (Django's default PBKDF2 takes ~0.3 s per login).

@@ -314,7 +314,7 @@ def attempt_delivery(delivery_id: int, *, now: datetime | None = None) -> Delive
         return None
     delivery = Delivery.objects.select_related("endpoint").get(pk=delivery_id)
     endpoint = delivery.endpoint
-    if now > delivery.retry_until:
+    if now > delivery.retry_until:  # e.g. its endpoint was switched off meanwhile
         Delivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.GIVEN_UP, next_attempt_at=None)
         delivery.refresh_from_db()
         return delivery
@@ -343,19 +343,24 @@ def _record(delivery: Delivery, outcome: sending.Outcome, now: datetime) -> Deli
         endpoints.update(failing_since=None)
     else:
         retry_at = now + timedelta(seconds=backoff_seconds(number))
+        endpoints.filter(failing_since__isnull=True).update(failing_since=now)
         if retry_at > delivery.retry_until:
             delivery.state, delivery.next_attempt_at = DeliveryState.GIVEN_UP, None
+            # Its whole window failed: if nothing succeeded since the window began, the endpoint
+            # has failed for the window's length.
+            _switch_off_if_failing_since(delivery.endpoint_id, delivery.retry_until - _window(), now)
         else:
             delivery.state, delivery.next_attempt_at = DeliveryState.FAILED, retry_at
-        endpoints.filter(failing_since__isnull=True).update(failing_since=now)
-        _switch_off_if_failing_too_long(delivery.endpoint_id, now)
+            _switch_off_if_failing_since(delivery.endpoint_id, now - _window(), now)
     delivery.save(update_fields=["attempt_count", "state", "next_attempt_at"])
     return delivery
 
 
-def _switch_off_if_failing_too_long(endpoint_id: int, now: datetime) -> None:
+def _switch_off_if_failing_since(endpoint_id: int, threshold: datetime, now: datetime) -> None:
+    """Switch the endpoint off if it has been failing since ``threshold`` or longer (without any
+    success between); the administrators are notified once, in-app and by e-mail."""
     switched = Endpoint.objects.filter(
-        pk=endpoint_id, is_active=True, failing_since__lte=now - _window()
+        pk=endpoint_id, is_active=True, failing_since__lte=threshold
     ).update(
         is_active=False, disabled_at=now,
         disabled_reason=_("Every delivery failed for %(hours)s hours.") % {"hours": f"{settings.WEBHOOK_RETRY_WINDOW_HOURS:g}"},
