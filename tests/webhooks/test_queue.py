@@ -132,6 +132,7 @@ def test_a_broker_that_is_away_leaves_the_delivery_pending_for_the_sweep(
     previous = app.conf.task_always_eager, app.conf.broker_url
     app.close()
     app.conf.task_always_eager, app.conf.broker_url = False, "redis://127.0.0.1:1/0"  # nothing listens there
+    app.amqp._producer_pool = None  # a pool made for the in-memory broker by an earlier test
     try:
         with caplog.at_level(logging.WARNING, logger="webhooks.services"):
             with django_capture_on_commit_callbacks(execute=True):
