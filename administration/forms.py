@@ -16,6 +16,7 @@ from fleet.models import User
 from fleet.roles import ROLE_ORDER, Role
 from tickets.choices import CreationStep, FieldType, OfferRecipients, Visibility
 from tickets.models import TicketTemplate
+from webhooks.catalogue import TYPES as WEBHOOK_TYPES
 
 # --- templates ---------------------------------------------------------------------------------
 
@@ -208,3 +209,30 @@ class StaffInviteForm(StaffForm):
     )
 
     field_order = ["first_name", "last_name", "username", "email", "role", "preferred_language", "time_zone"]
+
+
+# --- webhooks ----------------------------------------------------------------------------------
+
+
+class WebhookEndpointForm(forms.Form):
+    """The URL and the types are checked by ``webhooks.services`` (the address check, the known
+    types), whose errors come back next to these fields."""
+
+    url = forms.CharField(
+        label=_("URL"), max_length=2000, widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "off"}),
+        help_text=_("The address that receives the webhooks (HTTPS). Loopback and private addresses are refused."),
+    )
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    event_types = forms.MultipleChoiceField(
+        label=_("Event types"), choices=list(WEBHOOK_TYPES.items()), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    include_internal = forms.BooleanField(
+        label=_("Also internal events (internal tickets, internal updates)"), required=False,
+        help_text=_("Only for systems of your own organisation: internal events are never shown to customers."),
+    )
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        return {"url": data["url"], "description": data["description"], "event_types": list(data["event_types"]),
+                "include_internal": data["include_internal"]}

@@ -19,6 +19,8 @@ SECTIONS = {
     "templates": Section("tickets.view_tickettemplate", "tickets.add_tickettemplate", "tickets.change_tickettemplate"),
     "codes": Section("tickets.view_accesscode", "tickets.add_accesscode", "tickets.change_accesscode"),
     "staff": Section("fleet.view_user", "fleet.add_user", "fleet.change_user"),
+    # Administrators only (fleet/roles.py); webhooks.services asks the same permission again.
+    "webhooks": Section("webhooks.view_endpoint", "webhooks.add_endpoint", "webhooks.change_endpoint"),
 }
 
 

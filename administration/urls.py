@@ -24,4 +24,12 @@ urlpatterns = [
     path("staff/<int:pk>/deactivate/", views.staff_deactivate, name="staff-deactivate"),
     path("staff/<int:pk>/reactivate/", views.staff_reactivate, name="staff-reactivate"),
     path("staff/<int:pk>/invitation/", views.staff_resend_invitation, name="staff-resend-invitation"),
+    path("webhooks/", views.webhook_list, name="webhooks"),
+    path("webhooks/new/", views.webhook_create, name="webhook-create"),
+    path("webhooks/<int:pk>/", views.webhook_edit, name="webhook-edit"),
+    path("webhooks/<int:pk>/active/", views.webhook_set_active, name="webhook-set-active"),
+    path("webhooks/<int:pk>/secret/", views.webhook_rotate_secret, name="webhook-rotate-secret"),
+    path("webhooks/<int:pk>/test/", views.webhook_send_test, name="webhook-send-test"),
+    path("webhooks/<int:pk>/delete/", views.webhook_delete, name="webhook-delete"),
+    path("webhooks/<int:pk>/deliveries/<int:delivery_pk>/resend/", views.webhook_resend, name="webhook-resend"),
 ]

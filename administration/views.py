@@ -24,6 +24,7 @@ from administration.forms import (
     StaffInviteForm,
     TemplateFieldForm,
     TemplateForm,
+    WebhookEndpointForm,
 )
 from common.errors import DomainError
 from common.links import absolute_url
@@ -33,8 +34,12 @@ from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from tickets.forms import add_domain_errors
 from tickets.qr import access_code_url
+from webhooks import catalogue as webhook_catalogue
+from webhooks import selectors as webhook_selectors
+from webhooks import services as webhook_services
 
 CODES_PER_PAGE = 50
+DELIVERIES_PER_PAGE = 20
 
 
 def section_required(section: str, action: str = "view"):
@@ -435,3 +440,150 @@ def staff_resend_invitation(request, pk):
     messages.success(request, _("The invitation went again to %(email)s.") % {"email": member.email})
     return redirect("administration:staff-edit", pk=member.pk)
 
+
+
+# --- webhooks ------------------------------------------------------------------------------------
+
+# The secret is shown once, on the page the administrator lands on after creating or rotating.
+_SECRET_KEY = "webhook_secret_once"
+
+
+def _show_secret_once(request, endpoint, secret: str) -> None:
+    request.session[_SECRET_KEY] = {"pk": endpoint.pk, "secret": secret}
+
+
+def _type_labels(types) -> list[str]:
+    return [str(webhook_catalogue.TYPES.get(name, name)) for name in types]
+
+
+@require_GET
+@section_required("webhooks")
+def webhook_list(request):
+    endpoints = list(webhook_selectors.endpoints())
+    for endpoint in endpoints:
+        endpoint.type_labels = _type_labels(endpoint.event_types)
+    return _render(request, "administration/webhook_list.html", {"endpoints": endpoints})
+
+
+@require_http_methods(["GET", "POST"])
+@section_required("webhooks", "add")
+def webhook_create(request):
+    form = WebhookEndpointForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                endpoint, secret = webhook_services.endpoint_create(request.user, **form.service_data())
+            except DomainError as error:
+                add_domain_errors(form, error)
+            else:
+                _show_secret_once(request, endpoint, secret)
+                messages.success(request, _("Webhook endpoint %(url)s created.") % {"url": endpoint.url})
+                return redirect("administration:webhook-edit", pk=endpoint.pk)
+        return _render(request, "administration/webhook_form.html", {"form": form}, status=400)
+    return _render(request, "administration/webhook_form.html", {"form": form})
+
+
+def _webhook_page(request, endpoint, *, form=None, status=200):
+    endpoint = webhook_selectors.endpoint_for(request.user, endpoint.pk)  # as it is now
+    if form is None:
+        form = WebhookEndpointForm(initial={
+            "url": endpoint.url, "description": endpoint.description, "event_types": endpoint.event_types,
+            "include_internal": endpoint.include_internal,
+        })
+    shown = request.session.pop(_SECRET_KEY, None)
+    secret = shown["secret"] if shown and shown.get("pk") == endpoint.pk else None
+    page = Paginator(webhook_selectors.deliveries_of(endpoint), DELIVERIES_PER_PAGE).get_page(request.GET.get("page"))
+    return _render(
+        request, "administration/webhook_form.html",
+        {"form": form, "endpoint": endpoint, "secret": secret, "page": page, "deliveries": page.object_list,
+         "type_labels": dict(webhook_catalogue.TYPES)},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@section_required("webhooks")
+def webhook_edit(request, pk):
+    endpoint = webhook_selectors.endpoint_for(request.user, pk)
+    if request.method == "GET":
+        return _webhook_page(request, endpoint)
+    if not permissions.may(request.user, "webhooks", "change"):
+        raise DjangoPermissionDenied
+    form = WebhookEndpointForm(request.POST)
+    if form.is_valid():
+        try:
+            endpoint = webhook_services.endpoint_update(request.user, endpoint, **form.service_data())
+        except DomainError as error:
+            add_domain_errors(form, error)
+        else:
+            messages.success(request, _("Webhook endpoint %(url)s saved.") % {"url": endpoint.url})
+            return redirect("administration:webhook-edit", pk=endpoint.pk)
+    return _webhook_page(request, endpoint, form=form, status=400)
+
+
+@require_POST
+@section_required("webhooks", "change")
+def webhook_set_active(request, pk):
+    endpoint = webhook_selectors.endpoint_for(request.user, pk)
+    try:
+        endpoint = webhook_services.endpoint_set_active(request.user, endpoint, request.POST.get("active") == "1")
+    except DomainError as error:
+        return _refused(request, error)
+    if endpoint.is_active:
+        messages.success(request, _("Webhook endpoint %(url)s is switched on.") % {"url": endpoint.url})
+    else:
+        messages.success(request, _("Webhook endpoint %(url)s is switched off.") % {"url": endpoint.url})
+    back = request.POST.get("next", "")
+    if not back.startswith("/settings/webhooks/") or "//" in back:
+        back = reverse("administration:webhook-edit", args=[endpoint.pk])
+    return redirect(back)
+
+
+@require_POST
+@section_required("webhooks", "change")
+def webhook_rotate_secret(request, pk):
+    endpoint = webhook_selectors.endpoint_for(request.user, pk)
+    try:
+        endpoint, secret = webhook_services.endpoint_rotate_secret(request.user, endpoint)
+    except DomainError as error:
+        return _refused(request, error)
+    _show_secret_once(request, endpoint, secret)
+    messages.success(request, _("The endpoint has a new secret: every delivery from now on is signed with it."))
+    return redirect("administration:webhook-edit", pk=endpoint.pk)
+
+
+@require_POST
+@section_required("webhooks", "change")
+def webhook_send_test(request, pk):
+    endpoint = webhook_selectors.endpoint_for(request.user, pk)
+    try:
+        webhook_services.endpoint_send_test(request.user, endpoint)
+    except DomainError as error:
+        return _refused(request, error)
+    messages.success(request, _("A test message is on its way; its result appears in the delivery log."))
+    return redirect("administration:webhook-edit", pk=endpoint.pk)
+
+
+@require_POST
+@section_required("webhooks", "change")
+def webhook_delete(request, pk):
+    endpoint = webhook_selectors.endpoint_for(request.user, pk)
+    try:
+        webhook_services.endpoint_delete(request.user, endpoint)
+    except DomainError as error:
+        return _refused(request, error)
+    messages.success(request, _("Webhook endpoint %(url)s deleted.") % {"url": endpoint.url})
+    return redirect("administration:webhooks")
+
+
+@require_POST
+@section_required("webhooks", "change")
+def webhook_resend(request, pk, delivery_pk):
+    endpoint = webhook_selectors.endpoint_for(request.user, pk)
+    delivery = webhook_selectors.delivery_for(request.user, endpoint, delivery_pk)
+    try:
+        webhook_services.delivery_resend(request.user, delivery)
+    except DomainError as error:
+        return _refused(request, error, lambda status: _webhook_page(request, endpoint, status=status))
+    messages.success(request, _("The delivery is sent again; its result appears in the log."))
+    return redirect(reverse("administration:webhook-edit", args=[endpoint.pk]) + f"#delivery-{delivery.pk}")

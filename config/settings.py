@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "guide",
     "administration",
     "api",
+    "webhooks",
     "config",  # last: wires the apps together (config/subscriptions.py)
 ]
 
@@ -200,6 +201,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "expire-offers": {"task": "fleet.tasks.expire_offers", "schedule": 300.0},
     "autoclose-done-tickets": {"task": "tickets.tasks.autoclose_done_tickets", "schedule": 3600.0},
     "send-due-customer-emails": {"task": "portal.emails.send_due_customer_emails", "schedule": 60.0},
+    "send-due-webhooks": {"task": "webhooks.tasks.deliver_due", "schedule": 60.0},
 }
 
 # --- Auth ------------------------------------------------------------------------
@@ -319,7 +321,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Django's own console handler would print every line a second time through the root logger.
-    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # One INFO line per webhook request would repeat what the delivery log holds.
+        "httpx": {"level": "WARNING"},
+    },
 }
 
 # Tests only: a fast password hasher (Django's default PBKDF2 takes ~0.3 s per login).
@@ -375,3 +381,21 @@ FEEDBACK_AUTOCLOSE_DAYS = env.int("FEEDBACK_AUTOCLOSE_DAYS", default=14)
 CUSTOMER_EMAIL_INTERVAL_SECONDS = env.int("CUSTOMER_EMAIL_INTERVAL_SECONDS", default=600)
 CUSTOMER_EMAIL_GRACE_SECONDS = env.int("CUSTOMER_EMAIL_GRACE_SECONDS", default=60 if REDIS_URL else 0)
 RATELIMIT_USE_CACHE = "default"
+
+# --- Webhooks ----------------------------------------------------------------------------
+# Outgoing requests to loopback, private, link-local and other non-public addresses are refused
+# unless this is on (the tests allow 127.0.0.1); in production http:// URLs too.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+# Seconds one attempt may take in all (connecting at most 5 of them).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# A failed delivery is retried with exponential backoff and full jitter (the first pause at most
+# the base, doubling, capped) until this many hours after it was made; an endpoint failing that
+# long without a success is switched off and the administrators are told.
+WEBHOOK_RETRY_WINDOW_HOURS = env.float("WEBHOOK_RETRY_WINDOW_HOURS", default=24.0)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+# With tasks in-process (no REDIS_URL): send from a background thread of the web process, which
+# also retries what is due every WEBHOOK_SWEEP_SECONDS (there is no beat). Off: only the sweep
+# (Celery beat, or manage.py) sends.
+WEBHOOK_SEND_IN_PROCESS = env.bool("WEBHOOK_SEND_IN_PROCESS", default=True)
+WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=60.0)

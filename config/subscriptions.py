@@ -7,6 +7,7 @@ feedback. Registered once by ``config.apps.ConfigConfig.ready`` (the last instal
 """
 
 from tickets.events import CATALOGUE
+from webhooks.catalogue import SOURCES as WEBHOOK_SOURCES
 
 SUBSCRIPTIONS: list[tuple[str, str]] = [
     # A ticket became Offen (submitted, or released by its last assignee): offers go out.
@@ -24,6 +25,9 @@ SUBSCRIPTIONS: list[tuple[str, str]] = [
     ("fleet.assignee_added", "messenger.services.post_fleet_notice"),
     ("fleet.assignee_removed", "messenger.services.post_fleet_notice"),
     ("fleet.forwarded", "messenger.services.post_fleet_notice"),
+    # Every event that makes a webhook type: deliveries to the endpoints that subscribed (sent by a
+    # Celery task or, in-process, a background thread: the action never waits for an endpoint).
+    *[(name, "webhooks.services.queue_deliveries") for name in CATALOGUE if name in WEBHOOK_SOURCES],
     # Last, for every event of the catalogue: the open ticket pages and lists update themselves.
     *[(name, "messenger.live.push_page_event") for name in CATALOGUE],
 ]

@@ -122,6 +122,7 @@ class NotificationKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned to a ticket")
     UNASSIGNED = "unassigned", _("Removed from a ticket")
     FORWARDED_TO_YOU = "forwarded", _("Ticket forwarded to you")
+    WEBHOOK_SWITCHED_OFF = "webhook_off", _("Webhook endpoint switched off")
 
 
 class Notification(models.Model):
@@ -131,6 +132,8 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=32, choices=NotificationKind.choices)
     ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     actor_name = models.CharField(max_length=150, blank=True)
+    # What the notification is about when it is not a ticket (a webhook endpoint's URL).
+    detail = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -154,7 +157,11 @@ class Notification(models.Model):
             NotificationKind.ASSIGNED: _("%(actor)s assigned you to ticket %(number)s “%(title)s”."),
             NotificationKind.UNASSIGNED: _("%(actor)s removed you from ticket %(number)s “%(title)s”."),
             NotificationKind.FORWARDED_TO_YOU: _("%(actor)s forwarded ticket %(number)s “%(title)s” to you."),
+            NotificationKind.WEBHOOK_SWITCHED_OFF: _(
+                "The webhook endpoint %(detail)s failed for a day and was switched off. "
+                "Check it under Settings → Webhooks and switch it on again."
+            ),
         }
         return str(texts.get(self.kind, self.get_kind_display())) % {
-            "number": number, "title": title, "actor": self.actor_name or _("Someone"),
+            "number": number, "title": title, "actor": self.actor_name or _("Someone"), "detail": self.detail,
         }

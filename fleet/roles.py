@@ -31,6 +31,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "messenger.*",
         "videosessions.*",
         "administration.*",
+        "webhooks.*",
         "auth.view_group",
     ],
     # Steers the fleet: works on every ticket, assigns, forwards, releases, closes.
@@ -68,7 +69,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-ROLE_APPS = {"fleet", "tickets", "messenger", "videosessions", "administration"}
+ROLE_APPS = {"fleet", "tickets", "messenger", "videosessions", "administration", "webhooks"}
 
 
 def permissions_for(role: str, permission_model, using: str = "default"):

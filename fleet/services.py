@@ -55,9 +55,11 @@ def _require_staffable(ticket) -> None:
 # --- notifications ---------------------------------------------------------------------------
 
 
-def notify(user: User, kind: str, ticket: Ticket | None = None, *, actor=None, email: bool = False) -> Notification:
+def notify(
+    user: User, kind: str, ticket: Ticket | None = None, *, actor=None, email: bool = False, detail: str = ""
+) -> Notification:
     notification = Notification.objects.create(
-        user=user, kind=kind, ticket=ticket, actor_name=actor.display_name if actor is not None else ""
+        user=user, kind=kind, ticket=ticket, actor_name=actor.display_name if actor is not None else "", detail=detail
     )
     if email and user.email:
         transaction.on_commit(lambda: send_notification_email.delay(notification.pk))

@@ -121,6 +121,7 @@ def test_a_message_costs_a_fixed_handful_of_statements(setup, django_capture_on_
         "INSERT messenger_conversation",  # the next number, returned by the upsert
         "INSERT messenger_message",
         "SELECT tickets_ticketparticipant",  # after commit: whom to e-mail the answer (none has an address)
+        "SELECT webhooks_endpoint",  # after commit: which webhook endpoints want it (none here)
     ]
     with CaptureQueriesContext(connection) as customer_message, django_capture_on_commit_callbacks(execute=True):
         services.message_post(code_user, ticket, text="Danke", client_id="c-1")
@@ -128,4 +129,5 @@ def test_a_message_costs_a_fixed_handful_of_statements(setup, django_capture_on_
         "INSERT messenger_conversation",
         "INSERT messenger_message",
         "SELECT tickets_ticketparticipant",  # already taking part
+        "SELECT webhooks_endpoint",
     ]
