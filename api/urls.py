@@ -2,11 +2,14 @@
 
 from rest_framework.routers import SimpleRouter
 
-from api.views import tickets
+from api.views import fleet, tickets
 
 app_name = "api"
 
 router = SimpleRouter()
 router.register("tickets", tickets.TicketViewSet, basename="ticket")
+# Under /tickets/{number}/: the fleet (fleet/, fleet/assign/ …, claim/, offers/).
+router.register(fleet.TICKET_PREFIX, fleet.TicketFleetViewSet, basename="ticket-fleet")
+router.register("offers", fleet.OfferViewSet, basename="offer")
 
 urlpatterns = router.urls
