@@ -77,7 +77,8 @@ class OfferViewSet(_Parsing, mixins.ListModelMixin, viewsets.GenericViewSet):
         return {**super().get_serializer_context(), "now": timezone.now()}
 
     def _offer(self):
-        return selectors.access_offer(self.request.user, int(self.kwargs["pk"]), acting=True)
+        digits = self.kwargs["pk"]  # [0-9]+; past 20 digits no id can match (and int() would refuse thousands)
+        return selectors.access_offer(self.request.user, int(digits) if len(digits) <= 20 else 0, acting=True)
 
     def _answer(self, offer):
         offer.refresh_from_db()

@@ -77,7 +77,7 @@ def test_accepting_an_offer_makes_the_caller_an_assignee(crew, api_client, offer
     offer = _offer(first, crew["mia"])
     response = api_client(crew["mia"]).post(f"/api/v1/offers/{offer.pk}/accept/")
     assert response.status_code == 200, response.content
-    assert (response.json()["id"], response.json()["state"]) == (offer.pk, "accepted")
+    assert (response.json()["id"], response.json()["state"], response.json()["ticket"]["status"]) == (offer.pk, "accepted", "assigned")
     first.refresh_from_db()
     assert (first.status, _assignees(first)) == (Status.ASSIGNED, {crew["mia"].username})
     # The last place is taken: Jonas's offer was withdrawn, and accepting it now is a conflict.
@@ -115,7 +115,8 @@ def test_someone_elses_offer_is_not_found_unless_the_caller_steers_the_ticket(cr
     first, _second = offered
     offer = _offer(first, crew["mia"])
     jonas = api_client(crew["jonas"])
-    for path in (f"{offer.pk}/accept/", f"{offer.pk}/decline/", f"{offer.pk}/withdraw/", "999999/accept/", "99999999999999999999/accept/"):
+    for path in (f"{offer.pk}/accept/", f"{offer.pk}/decline/", f"{offer.pk}/withdraw/", "999999/accept/", "99999999999999999999/accept/",
+                 "9" * 5000 + "/accept/"):
         response = jonas.post(f"/api/v1/offers/{path}", {}, format="json")
         assert (response.status_code, response.json()) == (404, NOT_FOUND_OFFER), path
     # The offer is the moderator's business (withdraw), but only Mia may answer it.
