@@ -33,6 +33,12 @@ def is_staffable(ticket) -> bool:
     return ticket.status in STAFFABLE
 
 
+def may_see_fleet(actor, ticket) -> bool:
+    """The Flottenmanagement tab (who works on the ticket, who was asked, who saw it): every staff
+    member who sees the ticket; never code users."""
+    return permissions.staff_can_see(actor, ticket)
+
+
 def may_steer(actor, ticket) -> bool:
     """Administrators and moderators assign, unassign, send and withdraw offers on every ticket."""
     return lifecycle.is_moderator(ticket, actor)
@@ -97,6 +103,12 @@ def may_withdraw_offer(actor, ticket, offer, now) -> bool:
 
 def is_offered_to(actor, offer) -> bool:
     return offer.user_id == getattr(actor, "pk", None)
+
+
+def may_act_on_offer(actor, ticket, offer) -> bool:
+    """Whom an offer concerns enough to act on it by its id: the member it is meant for (accept,
+    decline) and those who steer the ticket (withdraw). Everyone else does not learn it exists."""
+    return is_offered_to(actor, offer) or may_steer(actor, ticket)
 
 
 def may_answer_offer(actor, ticket, offer, now) -> bool:

@@ -106,7 +106,10 @@ def fleet_overview(viewer, ticket: Ticket) -> FleetOverview:
     this ticket, in whatever state it is now; available = everyone else), each member with the
     actions this viewer may take: the fleet
     rules (``fleet.permissions``) decide each button, the same rules the services check.
-    A constant number of queries, whatever the fleet's size."""
+    A constant number of queries, whatever the fleet's size. A viewer who may not see the ticket
+    (``rules.may_see_fleet``) gets ``NotFound``, like for the ticket itself."""
+    if not rules.may_see_fleet(viewer, ticket):
+        raise NotFound(_("There is no such ticket, or you may not see it."))
     staff = list(active_staff().order_by("last_name", "first_name", "username"))
     assignments = {a.user_id: a for a in Assignment.objects.filter(ticket=ticket)}
     # Each member's latest offer for this ticket, whatever its state: whoever received one is "requested".
@@ -183,13 +186,23 @@ def staffing_steps(viewer, ticket: Ticket) -> dict[str, tuple[bool, str]]:
     return {}
 
 
-def access_offer(actor, pk: int) -> TicketOffer:
+# The largest id a lookup takes (ids beyond the database's integer range name nothing).
+MAX_ID = 2**63 - 1
+
+
+def access_offer(actor, pk: int, *, acting: bool = False) -> TicketOffer:
     """Fetch *and* authorise an offer: one on a ticket the actor may see, or ``NotFound``. Whether
-    the actor may answer or withdraw it is the service's rule (``fleet.permissions``)."""
+    the actor may answer or withdraw it is the service's rule (``fleet.permissions``).
+    ``acting=True`` (the API's offer actions) also hides offers the actor has nothing to do with
+    (``rules.may_act_on_offer``: neither theirs nor on a ticket they steer)."""
+    if isinstance(pk, bool) or not isinstance(pk, int) or not 0 < pk <= MAX_ID:
+        raise NotFound(_("There is no such offer."))
     offer = TicketOffer.objects.select_related("ticket", "user").filter(pk=pk).first()
     if offer is None:
         raise NotFound(_("There is no such offer."))
-    ticket_selectors.access_ticket(actor, offer.ticket.number)
+    ticket = ticket_selectors.access_ticket(actor, offer.ticket.number)
+    if acting and not rules.may_act_on_offer(actor, ticket, offer):
+        raise NotFound(_("There is no such offer."))
     return offer
 
 

@@ -35,6 +35,33 @@ def messages_for(
     return list(reversed(queryset.order_by("-id")[:limit]))
 
 
+# The most messages one page holds (the socket's catching up and the API alike).
+MAX_PAGE = 200
+
+
+def messages_page(
+    actor, ticket: Ticket, *, after_seq: int | None = None, before_seq: int | None = None, limit: int = 50,
+) -> tuple[list[Message], bool]:
+    """A page of the conversation by the ticket's message numbers (``seq``), oldest first, and
+    whether there is more in the direction read: after ``after_seq`` (catching up; ``more``: newer
+    ones follow the last), or before ``before_seq`` (older history), or with neither the newest
+    ``limit`` (``more`` for both: older ones precede the first)."""
+    if not permissions.can_see(actor, ticket):
+        raise PermissionDenied(_("You cannot read this conversation."))
+    limit = max(1, min(int(limit), MAX_PAGE))
+    queryset = (
+        Message.objects.filter(ticket=ticket).select_related("author", "author_code_user")
+        .prefetch_related("author__groups")
+    )
+    if after_seq is not None:
+        rows = list(queryset.filter(seq__gt=after_seq).order_by("seq")[: limit + 1])
+        return rows[:limit], len(rows) > limit
+    if before_seq is not None:
+        queryset = queryset.filter(seq__lt=before_seq)
+    rows = list(queryset.order_by("-seq")[: limit + 1])
+    return list(reversed(rows[:limit])), len(rows) > limit
+
+
 def message_with_author(pk: int) -> Message | None:
     """One message as the live push and the socket serialise it (None if it is gone)."""
     return (

@@ -110,7 +110,7 @@ def _clean_client_id(client_id) -> str:
     if client_id in (None, ""):
         return ""
     if not isinstance(client_id, str) or len(client_id) > 64 or not client_id.isprintable():
-        raise InvalidInput(_("Invalid client id."))
+        raise InvalidInput(_("Invalid client id."), errors={"client_id": ["invalid"]})
     return client_id
 
 

@@ -101,3 +101,24 @@ def test_offers_are_fetched_only_on_tickets_the_viewer_may_see(crew, fleet):
         selectors.access_offer(outsider, offer.pk)
     with pytest.raises(NotFound):
         selectors.access_offer(crew["jonas"], 999999)
+
+
+def test_the_fleet_is_for_staff_who_see_the_ticket(crew, fleet):
+    draft = make_ticket(Status.DRAFT, creator=crew["jonas"], template=fleet.template)
+    assert selectors.fleet_overview(crew["jonas"], draft).places_needed == 2
+    assert selectors.fleet_overview(crew["moderator"], draft).can_steer is True
+    for viewer in (crew["mia"], UserFactory(role=None, is_active=False)):
+        with pytest.raises(NotFound):
+            selectors.fleet_overview(viewer, draft)
+
+
+def test_acting_on_an_offer_by_id_needs_it_to_be_yours_or_a_ticket_you_steer(crew, fleet):
+    offer = TicketOffer.objects.get(ticket=fleet, user=crew["jonas"])
+    assert selectors.access_offer(crew["mia"], offer.pk) == offer  # the tab shows it to her
+    with pytest.raises(NotFound):
+        selectors.access_offer(crew["mia"], offer.pk, acting=True)
+    for actor in (crew["jonas"], crew["moderator"], crew["admin"]):
+        assert selectors.access_offer(actor, offer.pk, acting=True) == offer
+    for pk in (0, -1, 2**63, 10**20, True):
+        with pytest.raises(NotFound):
+            selectors.access_offer(crew["jonas"], pk, acting=True)

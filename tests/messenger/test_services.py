@@ -131,3 +131,28 @@ def test_a_message_costs_a_fixed_handful_of_statements(setup, django_capture_on_
         "SELECT tickets_ticketparticipant",  # already taking part
         "SELECT webhooks_endpoint",
     ]
+
+
+def test_pages_by_message_number_oldest_first_with_more(setup):
+    for word in ("eins", "zwei", "drei", "vier", "fünf"):
+        services.message_post(setup["mia"], setup["ticket"], text=word)
+
+    def page(**kwargs):
+        messages, more = selectors.messages_page(setup["mia"], setup["ticket"], **kwargs)
+        return [m.text for m in messages], more
+
+    assert page(limit=2) == (["vier", "fünf"], True)
+    assert page(limit=5) == (["eins", "zwei", "drei", "vier", "fünf"], False)
+    assert page(before_seq=4, limit=2) == (["zwei", "drei"], True)
+    assert page(before_seq=3, limit=2) == (["eins", "zwei"], False)
+    assert page(after_seq=1, limit=3) == (["zwei", "drei", "vier"], True)
+    assert page(after_seq=2, limit=3) == (["drei", "vier", "fünf"], False)
+    assert page(after_seq=5) == ([], False)
+    with pytest.raises(PermissionDenied):
+        selectors.messages_page(CodeUserFactory(), setup["ticket"])
+
+
+def test_a_bad_client_id_names_its_field(setup):
+    with pytest.raises(InvalidInput) as refused:
+        services.message_post(setup["mia"], setup["ticket"], text="Hallo", client_id="x" * 65)
+    assert refused.value.errors == {"client_id": ["invalid"]}
