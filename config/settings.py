@@ -296,6 +296,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketStatus": "tickets.choices.Status",
         "TicketVisibility": "tickets.choices.Visibility",
+        "OfferState": "fleet.models.OfferStatus",
+        "FeedbackState": ["given", "pending", "none"],
     },
 }
 
