@@ -5,7 +5,7 @@ Both are included by config/urls.py."""
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from api.views import fleet, messages, records, settings, tickets, tokens
+from api.views import fleet, messages, records, settings, tickets, tokens, webhooks
 from api.views.tickets import TICKET_NUMBER
 
 app_name = "api"
@@ -18,6 +18,7 @@ router.register("access-codes", settings.AccessCodeViewSet, basename="access-cod
 router.register(fleet.TICKET_PREFIX, fleet.TicketFleetViewSet, basename="ticket-fleet")
 router.register(rf"{fleet.TICKET_PREFIX}/messages", messages.TicketMessageViewSet, basename="ticket-message")
 router.register("offers", fleet.OfferViewSet, basename="offer")
+router.register("webhooks", webhooks.EndpointViewSet, basename="webhook")
 
 TICKET = rf"^tickets/(?P<number>{TICKET_NUMBER})/"
 

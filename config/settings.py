@@ -298,6 +298,7 @@ SPECTACULAR_SETTINGS = {
         "TicketVisibility": "tickets.choices.Visibility",
         "OfferState": "fleet.models.OfferStatus",
         "FeedbackState": ["given", "pending", "none"],
+        "DeliveryState": "webhooks.models.DeliveryState",
     },
 }
 
