@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from api import services as api_services
 from fleet import services as fleet_services
 from fleet.roles import Role
-from tests.browser.audit import audit, audit_widths
+from tests.browser.audit import HEIGHTS, WIDTHS, audit, audit_widths
 from tests.browser.helpers import open_as_staff
 from tests.factories import (
     PASSWORD,
@@ -34,6 +34,9 @@ from tickets import services
 from tickets.choices import FieldType, Status
 from tickets.models import CodeUser
 from tickets.services import feedback_submit, ticket_follow
+from webhooks import catalogue as webhook_catalogue
+from webhooks import sending as webhook_sending
+from webhooks.models import Attempt, Delivery, DeliveryState, Endpoint
 
 LONG_TITLE = (
     "Hydraulikpresse HP-4000 in Halle B verliert seit der Nachtschicht Öl am Hauptzylinder und "
@@ -259,4 +262,96 @@ def test_at_1440_the_list_tabs_and_wizard_steps_fit_without_scrolling_or_wrappin
     page.goto(f"{asgi_server.url}/tickets/{draft.number}/wizard/fields/")
     tops = page.locator(".wizard-steps li").evaluate_all("items => items.map(li => Math.round(li.getBoundingClientRect().top))")
     assert len(tops) == 4 and len(set(tops)) == 1, f"the wizard's steps wrap: {tops}"
+    context.close()
+
+
+WEBHOOK_URL = (
+    "https://integration.werk-sued.example.org/api/v2/leitstand/webhooks/instandhaltung/"
+    "hydraulikpresse-hp-4000/eingang?mandant=halle-b&schluessel=" + "Z9" * 30
+)
+
+
+def _webhook_log(endpoint, now):
+    """A month of deliveries, stored as the sender leaves them: delivered, retried, given up,
+    pending; long errors and unbroken response bodies, as real receivers answer."""
+    answers = [
+        (DeliveryState.SUCCEEDED, [(200, "", '{"status":"accepted","id":"' + UNBROKEN + '"}')]),
+        (DeliveryState.FAILED, [(None, "Connection refused: integration.werk-sued.example.org:443 "
+                                       "([Errno 111] Connection refused) – " + LINK, "")]),
+        (DeliveryState.GIVEN_UP, [(503, "", "<html><body>Service Unavailable " + UNBROKEN * 4 + "</body></html>"),
+                                  (500, "", '{"error":"' + LONG_TEXT + '"}'), (None, "Timed out after 10 s.", "")]),
+        (DeliveryState.PENDING, []),
+    ]
+    types = list(webhook_catalogue.TYPES)
+    for n in range(23):  # more than one page of the log
+        state, attempts = answers[n % len(answers)]
+        created = now - timedelta(hours=n * 7)
+        delivery = Delivery.objects.create(
+            endpoint=endpoint, message_id=webhook_sending.new_message_id(), type=types[n % len(types)],
+            body="{}", state=state, attempt_count=len(attempts), created_at=created,
+            next_attempt_at=None if state in (DeliveryState.SUCCEEDED, DeliveryState.GIVEN_UP) else now + timedelta(hours=1),
+            retry_until=created + timedelta(days=1),
+        )
+        for number, (status, error, excerpt) in enumerate(attempts, start=1):
+            Attempt.objects.create(delivery=delivery, number=number, started_at=created + timedelta(minutes=number),
+                                   status_code=status, duration_ms=1234 * number, succeeded=status == 200,
+                                   error=error, response_excerpt=excerpt[: Attempt.EXCERPT_LENGTH])
+
+
+def test_every_webhook_page_fits_every_screen(browser, asgi_server):
+    """The webhook list, the new-endpoint form, an endpoint with its delivery log (folded and
+    open, page 2) and with its secret shown once."""
+    admin = UserFactory(role=Role.ADMINISTRATOR, first_name="Anna-Katharina", last_name="Adler-Wiesenthal von Hohenberg")
+    now = timezone.now()
+    # Stored as the service leaves them (the address check would look these hosts up).
+    erp = Endpoint.objects.create(
+        url=WEBHOOK_URL, description=("ERP der Instandhaltung, Werk Süd: " + LONG_TEXT)[:200], secret=webhook_sending.new_secret(),
+        event_types=list(webhook_catalogue.TYPES), include_internal=True, created_by=admin, created_at=now - timedelta(days=40),
+        failing_since=now - timedelta(hours=5),
+    )
+    _webhook_log(erp, now)
+    Endpoint.objects.create(
+        url="https://chat.example.com/hooks/" + UNBROKEN, secret=webhook_sending.new_secret(),
+        event_types=["ticket.created"], is_active=False, disabled_at=now - timedelta(days=2), created_at=now - timedelta(days=9),
+        disabled_reason="Every delivery failed for 24 hours.",
+    )
+    Endpoint.objects.create(url="https://monitoring.example.net/in", secret=webhook_sending.new_secret(),
+                            event_types=["ticket.status_changed", "feedback.given"], created_by=admin)
+
+    context = browser.new_context(locale="de-DE", viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    url = asgi_server.url
+    page.goto(f"{url}/login/")
+    page.get_by_label("Benutzername").fill(admin.username)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page).to_have_url(f"{url}/")
+    page.locator('nav.sidebar a[href="/settings/"]').click()
+    page.locator('nav.settings-nav a[href="/settings/webhooks/"]').click()
+    edit = f"/settings/webhooks/{erp.pk}/"
+    page.locator(f'main a[href="{edit}"]').click()
+    expect(page).to_have_url(f"{url}{edit}")
+
+    pages = {
+        "settings-webhooks": "/settings/webhooks/",
+        "settings-webhook-new": "/settings/webhooks/new/",
+        "settings-webhook-edit": edit,
+        "settings-webhook-log-page-2": f"{edit}?page=2",
+    }
+    for name, path in pages.items():
+        audit_widths(page, url + path, name)
+        expect(page.locator("nav.sidebar a[href='/settings/']")).to_have_attribute("aria-current", "page")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": HEIGHTS[width]})
+        # The log with every delivery's attempts open.
+        page.goto(url + edit)
+        for summary in page.locator(".delivery-log summary").all():
+            summary.click()
+        expect(page.locator(".delivery-log details[open]")).to_have_count(20)
+        audit(page, "settings-webhook-log-open")
+        # A new secret, shown this once.
+        page.locator(f'main details.confirm-box:has(form[action="{edit}secret/"]) summary').click()
+        page.locator(f'main form[action="{edit}secret/"] button').click()
+        expect(page.locator("#webhook-secret")).to_have_text(Endpoint.objects.get(pk=erp.pk).secret)
+        audit(page, "settings-webhook-secret")
     context.close()
