@@ -31,6 +31,14 @@ _WRITES = ("409", "413", "415")
 
 
 class LeitstandAutoSchema(AutoSchema):
+    def _is_list_view(self, serializer=None):
+        # A view whose list answers one object of its own shape (e.g. a page of messages with a
+        # "more" flag) says so with ``list_answers_one_object``; drf-spectacular would wrap it in
+        # an array because the action is called "list".
+        if getattr(self.view, "list_answers_one_object", False):
+            return False
+        return super()._is_list_view(serializer)
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         codes = _ALWAYS + (_WRITES if self.method in ("POST", "PUT", "PATCH", "DELETE") else ())

@@ -30,6 +30,7 @@ class TicketMessageViewSet(TicketScoped, viewsets.GenericViewSet):
     serializer_class = serializers.MessageSerializer
     queryset = Message.objects.none()  # for the schema only: every read goes through the selectors
     pagination_class = None
+    list_answers_one_object = True  # {"messages": [...], "more": …} (api.schema)
 
     def _valid(self, serializer_class, data, **context) -> dict:
         serializer = serializer_class(data=data, context=context)
