@@ -397,7 +397,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
     async def _read(self, frame):
         up_to = await self._db(services.mark_read, _whole_number(frame.get("up_to_id"), default=0))
         if up_to:
-            await self._to_all({"type": "message.read", "reader": self._public(self.me), "up_to_id": up_to})
+            await self._to_all(live.read_receipt(self._public(self.me), up_to))
 
     async def _typing(self, frame):
         now = time.monotonic()

@@ -99,6 +99,17 @@ async def _group_send(layer, group: str, message: dict) -> None:
         logger.warning("could not push to %s: %s: %s", group, type(error).__name__, error)
 
 
+def read_receipt(reader: dict, up_to_id: int) -> dict:
+    """The group message that tells a ticket's open pages how far ``reader`` ({kind, id, name,
+    key}) has read; each socket shows it only to whom may see that name (``services.sees_name``)."""
+    return {"type": "message.read", "reader": reader, "up_to_id": up_to_id}
+
+
+def push_read(ticket_id: int, reader: dict, up_to_id: int) -> None:
+    """A read receipt from outside a socket (the REST API) to the ticket's open pages."""
+    _send(public_group(ticket_id), read_receipt(reader, up_to_id))
+
+
 def push_page_event(event: events.DomainEvent) -> None:
     """Subscriber for every domain event: tell open pages what changed."""
     if event.name == "access_code.switched":

@@ -11,7 +11,8 @@ from rest_framework.response import Response
 
 from api.serializers import messages as serializers
 from api.views.tickets import NUMBER_PARAMETER, TicketScoped
-from messenger import selectors, services
+from common.actors import actor_summary
+from messenger import live, selectors, services
 from messenger.models import Message
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -89,5 +90,8 @@ class TicketMessageViewSet(TicketScoped, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], url_path="read", url_name="read")
     def read(self, request, number=None):
         data = self._valid(serializers.ReadSerializer, request.data)
-        last_read_id = services.mark_read(request.user, self.ticket(), data["up_to_id"])
+        ticket = self.ticket()
+        last_read_id = services.mark_read(request.user, ticket, data["up_to_id"])
+        if last_read_id:  # the open pages show "read", as for a receipt from a socket
+            live.push_read(ticket.pk, {**actor_summary(request.user), "key": "api"}, last_read_id)
         return Response(serializers.ReadStateSerializer({"last_read_id": last_read_id}).data)

@@ -190,3 +190,27 @@ async def test_a_message_posted_over_rest_reaches_an_open_socket_at_once(crew, w
         "client_id": "app-9",
     }
     await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_read_receipt_over_rest_reaches_the_open_pages(crew, working, _a_channel_layer_per_test):
+    message, _ = await database_sync_to_async(messenger_services.message_post)(crew["mia"], working, text="Gelesen?")
+    session = await database_sync_to_async(session_cookie_for_staff)(crew["mia"])
+    socket = communicator(working.number, session, language="en")
+    connected, _code = await socket.connect(timeout=5)
+    assert connected
+    assert (await socket.receive_json_from(timeout=5))["type"] == "hello"
+    raw = await database_sync_to_async(token_for)(crew["jonas"])
+    response = await database_sync_to_async(
+        lambda: client_with(raw).post(_url(working, "read/"), {"up_to_id": message.pk}, format="json")
+    )()
+    assert response.json() == {"last_read_id": message.pk}
+    for _ in range(20):
+        frame = await socket.receive_json_from(timeout=5)
+        if frame["type"] == "message.read":
+            break
+    assert frame == {
+        "type": "message.read", "up_to_id": message.pk,
+        "reader": {"kind": "staff", "id": crew["jonas"].pk, "name": "Jonas Fischer", "key": "api"},
+    }
+    await socket.disconnect()
