@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace, field
 from datetime import datetime
 
 from django.db.models import QuerySet
@@ -168,6 +168,21 @@ def fleet_overview(viewer, ticket: Ticket) -> FleetOverview:
         assigned, requested, available, rules.may_steer(viewer, ticket), ticket.template.assignees_needed,
         forward_targets, can_claim,
     )
+
+
+def with_staffing(viewer, ticket: Ticket, options: list) -> list:
+    """The lifecycle's transition options (``tickets.services.ticket_transition_options``) as the
+    status bar and the API offer them: ``assign`` from Offen and ``release`` from Zugewiesen or In
+    Bearbeitung follow the fleet's rules (``staffing_steps``: choosing an assignee, releasing the
+    whole ticket or one's own place) instead of the lifecycle's bare conditions."""
+    steps = staffing_steps(viewer, ticket)
+    shown = []
+    for option in options:
+        if option.name in ("assign", "release") and option.target in steps:
+            allowed, reason = steps[option.target]
+            option = replace(option, allowed=allowed, reason=reason)
+        shown.append(option)
+    return shown
 
 
 def staffing_steps(viewer, ticket: Ticket) -> dict[str, tuple[bool, str]]:

@@ -45,11 +45,9 @@ def status_steps(actor, ticket) -> list[StatusStep]:
     the lifecycle's transitions, and the fleet's two (Zugewiesen by choosing an assignee, Offen by
     releasing), each as the rules allow it."""
     options = {}
-    for option in services.ticket_transition_options(actor, ticket):
+    for option in fleet_selectors.with_staffing(actor, ticket, services.ticket_transition_options(actor, ticket)):
         if option.target and (option.target not in options or option.allowed):
             options[option.target] = option
-    for target, (allowed, reason) in fleet_selectors.staffing_steps(actor, ticket).items():
-        options[target] = services.TransitionOption("staffing", target, allowed, reason)
     order = [*PROGRESS_ORDER, Status.CANCELLED]
     current_index = PROGRESS_ORDER.index(ticket.status) if ticket.status in PROGRESS_ORDER else -1
     steps = []

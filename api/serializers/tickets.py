@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -122,4 +123,8 @@ class TransitionRequestSerializer(serializers.Serializer):
     expected_status = serializers.ChoiceField(
         choices=Status.choices, required=False, allow_null=True, default=None,
         help_text="The status the caller saw; another one now answers 409 (stale) and changes nothing.",
+    )
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), required=False, allow_null=True, default=None,
+        help_text="For `assign`: the staff member who works on the ticket.",
     )

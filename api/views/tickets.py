@@ -11,10 +11,15 @@ from rest_framework.response import Response
 from api.serializers import tickets as serializers
 from api.filters import StableOrderingFilter, TicketFilter
 from api.pagination import StableCursorPagination
+from fleet import selectors as fleet_selectors
+from fleet import services as fleet_services
 from tickets import selectors, services
+from tickets.choices import Status
 from tickets.services import TRANSITION_LABELS, TRANSITIONS
 
 TICKET_NUMBER = r"[0-9]{4}-[0-9]{6,}"
+# The two transitions that need the fleet (an assignee; releasing the assignees), as on the status bar.
+STAFFING_TARGETS = {"assign": Status.ASSIGNED, "release": Status.OPEN}
 ORDERING_FIELDS = ["number", "title", "created_at", "updated_at", "status_changed_at"]
 NUMBER_PARAMETER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="The ticket number, e.g. 2026-000123.")
 
@@ -100,7 +105,7 @@ class TicketViewSet(TicketScoped, mixins.ListModelMixin, viewsets.GenericViewSet
     @action(detail=True, methods=["get"], url_path="transitions", url_name="transitions")
     def transitions(self, request, number=None):
         ticket = self.ticket()
-        options = services.ticket_transition_options(request.user, ticket)
+        options = fleet_selectors.with_staffing(request.user, ticket, services.ticket_transition_options(request.user, ticket))
         return Response(serializers.TransitionsSerializer({
             "status": ticket.status,
             "transitions": [
@@ -113,7 +118,9 @@ class TicketViewSet(TicketScoped, mixins.ListModelMixin, viewsets.GenericViewSet
         summary="Perform a transition",
         description=(
             "Moves the ticket, e.g. `start` (Zugewiesen → In Bearbeitung) or `finish`. 409 with the reason and "
-            "`current_status` when it is not possible now or `expected_status` is stale; 403 when the caller may not."
+            "`current_status` when it is not possible now or `expected_status` is stale; 403 when the caller may not. "
+            "`assign` (from Offen) needs `assignee`; `release` (back to Offen) releases the whole ticket for an "
+            "administrator and the caller's own place for an assignee, as the status bar does."
         ),
         parameters=[NUMBER_PARAMETER, OpenApiParameter("name", str, OpenApiParameter.PATH, enum=TRANSITIONS)],
         request=serializers.TransitionRequestSerializer,
@@ -123,5 +130,12 @@ class TicketViewSet(TicketScoped, mixins.ListModelMixin, viewsets.GenericViewSet
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)", url_name="transition")
     def transition(self, request, number=None, name=None):
         data = self._valid(serializers.TransitionRequestSerializer, request.data)
-        ticket = services.ticket_transition(request.user, self.ticket(), name, **data)
+        assignee = data.pop("assignee", None)
+        if name in STAFFING_TARGETS:
+            # Zugewiesen by choosing an assignee, Offen by releasing: the status bar's SPEICHERN.
+            ticket = fleet_services.status_bar_save(
+                request.user, self.ticket(), target=STAFFING_TARGETS[name], assignee=assignee, **data
+            )
+        else:
+            ticket = services.ticket_transition(request.user, self.ticket(), name, **data)
         return Response(self._detail(ticket.number))

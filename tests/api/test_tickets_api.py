@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from api.models import TokenScope
 from tests.api.conftest import client_with, token_for
-from tests.factories import AccessCodeFactory, TemplateFieldFactory, make_ticket
+from tests.factories import AccessCodeFactory, TemplateFieldFactory, TicketTemplateFactory, make_ticket
 from tickets.choices import Status, Visibility
 from tickets.models import Ticket, TicketHistory
 
@@ -175,7 +175,7 @@ def test_transitions_say_what_is_possible_and_why_not(crew, api_client, template
     assert options["start"] == (False, "in_progress", "You are not allowed to do “Start work” on this ticket.")
     assert options["finish"] == (False, None, "“Finish” is not possible while the ticket is Assigned.")
     mine = api_client(crew["mia"]).get(f"/api/v1/tickets/{ticket.number}/transitions/").json()
-    assert [row["name"] for row in mine["transitions"] if row["allowed"]] == ["start", "close", "cancel"]
+    assert [row["name"] for row in mine["transitions"] if row["allowed"]] == ["start", "close", "release", "cancel"]
 
 
 def test_performing_transitions_with_the_status_the_caller_saw(crew, api_client, template):
@@ -276,3 +276,28 @@ def test_unknown_api_addresses_answer_the_api_404(crew, api_client):
     for url in ("/api/v1/nothing/", "/api/v2/tickets/", "/api/v1/tickets/not-a-number/"):
         response = api_client(crew["mia"]).get(url)
         assert (response.status_code, response.json()["code"]) == (404, "not_found"), url
+
+
+def test_assign_and_release_follow_the_status_bar(crew, api_client, template):
+    from fleet.models import Assignment
+
+    ticket = make_ticket(Status.IN_PROGRESS, template=TicketTemplateFactory(assignees_needed=2), assignees=[crew["mia"], crew["jonas"]])
+    url = f"/api/v1/tickets/{ticket.number}/transitions/"
+    listed = {row["name"]: row for row in api_client(crew["admin"]).get(url).json()["transitions"]}
+    assert (listed["release"]["allowed"], listed["release"]["target"]) == (True, "open")
+    stranger = {row["name"]: row for row in api_client(crew["moderator"]).get(url).json()["transitions"]}["release"]
+    assert (stranger["allowed"], stranger["reason"]) == (
+        False, "Only administrators release a whole ticket; an assignee releases their own place in the Flottenmanagement tab.",
+    )
+    refused = api_client(crew["moderator"]).post(url + "release/", {}, format="json")
+    assert refused.status_code == 403
+    released = api_client(crew["admin"]).post(url + "release/", {"reason": "Neu planen", "expected_status": "in_progress"}, format="json")
+    assert (released.status_code, released.json()["status"], released.json()["assignees"]) == (200, "open", [])
+    assert Assignment.objects.filter(ticket=ticket).count() == 0
+
+    missing = api_client(crew["moderator"]).post(url + "assign/", {}, format="json")
+    assert (missing.status_code, list(missing.json()["errors"])) == (400, ["assignee"])
+    assigned = api_client(crew["moderator"]).post(url + "assign/", {"assignee": crew["mia"].pk}, format="json")
+    assert (assigned.json()["status"], [a["name"] for a in assigned.json()["assignees"]]) == ("assigned", ["Mia Schneider"])
+    own_place = api_client(crew["mia"]).post(url + "release/", {}, format="json")
+    assert (own_place.status_code, own_place.json()["status"], own_place.json()["assignees"]) == (200, "open", [])
