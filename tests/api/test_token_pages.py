@@ -45,6 +45,7 @@ def test_the_profile_links_to_the_page_and_the_page_back():
     assert reverse("api-tokens:list") == PAGE
     page = client.get(PAGE).content.decode()
     assert 'href="/profile/"' in page and "Back to my profile" in page
+    assert '<a href="/api/docs/">The API reference: every endpoint with its fields and answers</a>' in page
 
 
 @pytest.mark.parametrize("role", [Role.STAFF, Role.MODERATOR, Role.ADMINISTRATOR])
