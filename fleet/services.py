@@ -141,6 +141,7 @@ def assignee_remove(actor, ticket: Ticket | int, user: User, *, reason: str = ""
     ticket = ticket_services.lock_ticket(ticket)
     if not (actor == user or lifecycle.is_moderator(ticket, actor)):
         raise PermissionDenied(_("You may only release tickets you are assigned to."))
+    _require_staffable(ticket)  # a Fertig or Geschlossen ticket keeps who did the work
     deleted, _rows = Assignment.objects.filter(ticket=ticket, user=user).delete()
     if not deleted:
         raise InvalidInput(_("%(name)s is not assigned to this ticket.") % {"name": user.display_name})
