@@ -141,6 +141,7 @@ def assignee_remove(actor, ticket: Ticket | int, user: User, *, reason: str = ""
     ticket = ticket_services.lock_ticket(ticket)
     if not (actor == user or lifecycle.is_moderator(ticket, actor)):
         raise PermissionDenied(_("You may only release tickets you are assigned to."))
+    _require_staffable(ticket)  # a Fertig or Geschlossen ticket keeps who did the work
     deleted, _rows = Assignment.objects.filter(ticket=ticket, user=user).delete()
     if not deleted:
         raise InvalidInput(_("%(name)s is not assigned to this ticket.") % {"name": user.display_name})
@@ -235,7 +236,13 @@ def assignee_forward(actor, ticket: Ticket | int, to_user: User, *, from_user: U
     if not (actor == from_user or lifecycle.is_moderator(ticket, actor)):
         raise PermissionDenied(_("You may only forward tickets you are assigned to."))
     if not Assignment.objects.filter(ticket=ticket, user=from_user).exists():
-        raise PermissionDenied(_("You may only forward tickets you are assigned to."))
+        if actor == from_user:
+            raise PermissionDenied(_("You may only forward tickets you are assigned to."))
+        # A moderator forwarding for someone: the ticket takes nobody now, or the body names a non-assignee.
+        _require_staffable(ticket)
+        raise InvalidInput(
+            _("%(name)s is not assigned to this ticket.") % {"name": from_user.display_name}, errors={"from_user": ["invalid"]}
+        )
     if not lifecycle.is_staff(to_user) or to_user.role is None:
         raise InvalidInput(_("Tickets can only be forwarded to active staff members."), errors={"to_user": ["invalid"]})
     if to_user == from_user or Assignment.objects.filter(ticket=ticket, user=to_user).exists():

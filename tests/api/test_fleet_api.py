@@ -265,6 +265,21 @@ def test_forwarding_a_place(crew, api_client, staffed):
     assert _assignees(staffed) == {crew["mia"].username}
 
 
+def test_a_moderator_forwarding_for_a_member_who_is_not_assigned(crew, api_client, template):
+    """The moderator may forward: naming a non-assignee is a wrong body (400), and a ticket that
+    takes nobody now is 409; never "you may only forward tickets you are assigned to" (403)."""
+    body = {"to_user": crew["jonas"].pk, "from_user": crew["mia"].pk}
+    waiting = make_ticket(Status.OPEN, template=template)
+    response = api_client(crew["moderator"]).post(f"/api/v1/tickets/{waiting.number}/fleet/forward/", body, format="json")
+    assert (response.status_code, response.json()["message"], response.json()["errors"]) == (
+        400, "Mia Schneider is not assigned to this ticket.", {"from_user": ["Mia Schneider is not assigned to this ticket."]},
+    )
+    draft = make_ticket(Status.DRAFT, template=template)
+    response = api_client(crew["admin"]).post(f"/api/v1/tickets/{draft.number}/fleet/forward/", body, format="json")
+    assert (response.status_code, response.json()["code"], response.json()["current_status"]) == (409, "wrong_state", "draft")
+    assert not Assignment.objects.filter(ticket__in=[waiting, draft]).exists()
+
+
 def test_releasing_the_callers_own_place(crew, api_client, staffed):
     url = f"/api/v1/tickets/{staffed.number}/fleet/release/"
     not_assigned = api_client(crew["jonas"]).post(url, {}, format="json")

@@ -74,6 +74,20 @@ def test_a_mitarbeiter_cannot_release_a_ticket_that_is_not_theirs(crew, template
     assert Ticket.objects.get(pk=ticket.pk).status == Status.IN_PROGRESS
 
 
+@pytest.mark.parametrize("status", [Status.DONE, Status.CLOSED])
+def test_nobody_leaves_or_is_removed_from_a_finished_ticket(crew, template, status):
+    """Fertig and Geschlossen keep who did the work: unassigning and releasing are not possible
+    now (409), as the Flottenmanagement tab's rules say (fleet.permissions.is_staffable)."""
+    ticket = make_ticket(status, template=template, assignees=[crew["mia"]])
+    with pytest.raises(WrongState):
+        services.assignee_remove(crew["moderator"], ticket, crew["mia"])
+    with pytest.raises(WrongState):
+        services.assignee_release(crew["mia"], ticket)
+    assert list(ticket.assignments.values_list("user", flat=True)) == [crew["mia"].pk]
+    assert set(get_perms(crew["mia"], ticket)) == {"work_ticket", "change_ticket"}
+    assert Ticket.objects.get(pk=ticket.pk).status == status
+
+
 def test_forward_hands_the_ticket_over_and_the_history_names_both(crew, template):
     ticket = make_ticket(Status.IN_PROGRESS, template=template, assignees=[crew["mia"]])
     services.assignee_forward(crew["mia"], ticket, crew["lena"], reason="Spezialistin")
