@@ -43,7 +43,7 @@ def test_an_administrator_creates_an_endpoint_and_sees_its_secret_once(admin_cli
     listing = admin_client.get(reverse("administration:webhooks")).content.decode()
     assert receiver.url in listing
     # "Ticket created" is new (translated with the next `make messages`), "Status changed" is not.
-    assert "<td>Ticket created, Status geändert</td>" in listing
+    assert "<td>Ticket erstellt, Status geändert</td>" in listing
 
 
 def test_a_refused_address_re_renders_with_the_error_and_stores_nothing(admin_client, settings):
@@ -52,7 +52,7 @@ def test_a_refused_address_re_renders_with_the_error_and_stores_nothing(admin_cl
         "url": "http://169.254.169.254/latest/", "event_types": ["ticket.created"],
     })
     assert response.status_code == 400
-    assert "169.254.169.254 is a loopback, private or otherwise non-public address" in response.content.decode()
+    assert "169.254.169.254 ist eine Loopback-, private oder anderweitig nicht öffentliche" in response.content.decode()
     assert Endpoint.objects.count() == 0
 
 
@@ -108,7 +108,7 @@ def test_switch_off_rotate_test_resend_and_delete_through_the_pages(admin_client
     services.attempt_delivery(delivery.pk)
     page = admin_client.get(edit).content.decode()
     assert f'id="delivery-{delivery.pk}"' in page
-    assert '<span class="state-badge state-on">Delivered</span>' in page
+    assert '<span class="state-badge state-on">Zugestellt</span>' in page
     assert reverse("administration:webhook-resend", args=[endpoint.pk, delivery.pk]) in page
 
     response = admin_client.post(reverse("administration:webhook-resend", args=[endpoint.pk, delivery.pk]))
