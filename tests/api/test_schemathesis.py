@@ -3,6 +3,9 @@ ones and broken ones), through the real Django application in this process and t
 No answer may be a server error or disagree with the schema (status code, content type, headers,
 body). Bounded: a fixed number of examples per operation, derandomised (the same cases every run).
 
+A second test runs workflows: sequences of calls along the links schemathesis infers from the
+schema (a created template's id into its fields, a ticket's number into its sub-resources …).
+
 Generated path parameters are mapped onto objects that exist (most of the time: the rest keep
 their made-up value and must answer the schema's 404), so the cases reach the handlers and not
 only the router.
@@ -134,3 +137,23 @@ def test_the_api_answers_every_generated_request_as_its_schema_says(case, world,
 @pytest.fixture
 def settings_override(settings):
     settings.API_THROTTLE_RATES = {"token": "1000000/minute", "user": "1000000/minute"}
+
+
+@pytest.mark.parametrize("steps", [6])
+def test_workflows_through_the_schemas_links_answer_as_the_schema_says(world, wsgi_app, settings_override, steps):
+    """Stateful: sequences of calls where one answer feeds the next (e.g. a created ticket's number
+    into its transitions, updates and messages), as schemathesis infers them from the schema."""
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?lang=en", wsgi_app)
+    token = world.token
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": {"Authorization": f"Bearer {token}"}}
+
+        def validate_response(self, response, case, additional_checks=(), **kwargs):
+            case.validate_response(response, checks=CHECKS)
+
+    Workflow.run(settings=settings(
+        max_examples=25, stateful_step_count=steps, deadline=None, derandomize=True, database=None,
+        suppress_health_check=list(HealthCheck),
+    ))
