@@ -21,6 +21,8 @@ class Receiver:
         self.requests: list[Received] = []
         self.status = 200
         self.answer = "ok"
+        self.first_answers: list[tuple[int, str]] = []  # answered in order before status/answer
+        self._lock = threading.Lock()
         self._held = threading.Event()
         self._held.set()  # not holding
         self.arrived = threading.Event()  # set when a request has come in (also a held one)
@@ -35,9 +37,11 @@ class Receiver:
                 )
                 receiver.arrived.set()
                 receiver._held.wait(timeout=60)
-                payload = receiver.answer.encode()
+                with receiver._lock:
+                    status, text = receiver.first_answers.pop(0) if receiver.first_answers else (receiver.status, receiver.answer)
+                payload = text.encode()
                 try:
-                    self.send_response(receiver.status)
+                    self.send_response(status)
                     self.send_header("content-type", "text/plain; charset=utf-8")
                     self.send_header("content-length", str(len(payload)))
                     self.end_headers()
@@ -65,6 +69,12 @@ class Receiver:
 
     def answer_with(self, status: int, text: str = "ok") -> None:
         self.status, self.answer = status, text
+
+    def answer_first(self, *answers: tuple[int, str]) -> None:
+        """The next requests get these answers, in order; later ones what ``answer_with`` set
+        (no race with a sender that retries quickly)."""
+        with self._lock:
+            self.first_answers = list(answers)
 
     def hold(self) -> None:
         """Requests wait (unanswered) until release()."""
