@@ -72,6 +72,13 @@ def _setup() -> None:
 
     setup_test_environment()  # the test client's host, locmem e-mail
     call_command("migrate", verbosity=0, interactive=False)
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - as config/asgi.py does for a server process:
+    gc.collect()  # what is loaded at start is moved out of the collector's way
+    gc.freeze()
 
 
 # --- data ------------------------------------------------------------------------------------------

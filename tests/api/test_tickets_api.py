@@ -301,3 +301,20 @@ def test_assign_and_release_follow_the_status_bar(crew, api_client, template):
     assert (assigned.json()["status"], [a["name"] for a in assigned.json()["assignees"]]) == ("assigned", ["Mia Schneider"])
     own_place = api_client(crew["mia"]).post(url + "release/", {}, format="json")
     assert (own_place.status_code, own_place.json()["status"], own_place.json()["assignees"]) == (200, "open", [])
+
+
+def test_the_fast_row_rendering_equals_the_declared_fields(crew, template, rf):
+    """TicketSerializer renders rows in one pass; the result is what its declared fields give."""
+    from rest_framework import serializers as drf
+
+    from api.serializers.tickets import TicketDetailSerializer, TicketSerializer
+    from tickets import selectors
+
+    code = AccessCodeFactory(template=template)
+    make_ticket(Status.IN_PROGRESS, template=template, access_code=code, assignees=[crew["mia"], crew["jonas"]])
+    make_ticket(Status.DRAFT, template=template, creator=crew["mia"])
+    request = rf.get("/api/v1/tickets/")
+    for serializer_class in (TicketSerializer, TicketDetailSerializer):
+        for ticket in selectors.with_list_columns(selectors.tickets_for_staff(crew["mia"])):
+            serializer = serializer_class(context={"request": request})
+            assert serializer.to_representation(ticket) == dict(drf.ModelSerializer.to_representation(serializer, ticket))
