@@ -32,7 +32,10 @@ def _clean_value(field, raw):
         if not isinstance(raw, str):
             raise ValidationError(_("Enter text."))
         limit = MAX_TEXT if field.field_type == FieldType.TEXT else MAX_LONG_TEXT
+        raw = raw.replace("\x00", "")  # as common.text does: PostgreSQL stores no NUL character
         value = raw.strip() if field.field_type == FieldType.TEXT else raw.strip("\n\r ")
+        if not value:
+            return None
         if len(value) > limit:
             raise ValidationError(_("At most %(limit)d characters.") % {"limit": limit})
         if field.field_type == FieldType.TEXT and ("\n" in value or "\r" in value):

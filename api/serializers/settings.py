@@ -96,3 +96,10 @@ class AccessCodeUpdateSerializer(serializers.Serializer):
     pin = serializers.CharField(required=False, allow_null=True, max_length=32, help_text="A new PIN; null removes it.")
 
 
+
+
+class AccessCodeQuerySerializer(serializers.Serializer):
+    """The list's query: DRF's fields refuse what the database cannot hold (NUL characters)."""
+
+    search = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    state = serializers.ChoiceField(choices=["active", "inactive"], required=False, allow_blank=True, default="")

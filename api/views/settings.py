@@ -120,8 +120,8 @@ class AccessCodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             self.permission_denied(request, message=_codes_refused())
 
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.access_codes(q=params.get("search", "")[:200], state=params.get("state", ""))
+        query = _valid(serializers.AccessCodeQuerySerializer, self.request.query_params)
+        return selectors.access_codes(q=query["search"], state=query["state"])
 
     def get_object(self):
         return selectors.access_code_for_settings(self.kwargs["pk"])

@@ -39,7 +39,7 @@ from tickets import services
 from tickets.choices import Status
 from tickets.models import Attachment
 
-EXAMPLES_PER_OPERATION = 20
+EXAMPLES_PER_OPERATION = 12
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

@@ -102,3 +102,9 @@ def test_create_change_and_switch_off_an_access_code(crew, api_client, template)
     bad = admin.patch(f"/api/v1/access-codes/{code.pk}/", {"pin": "12"}, format="json")
     assert (bad.status_code, list(bad.json()["errors"])) == (400, ["pin"])
     assert AccessCode.objects.get(pk=code.pk).pin_hash == ""
+
+
+@pytest.mark.parametrize("query, field", [("search=%00x", "search"), ("search=" + "x" * 201, "search"), ("state=maybe", "state")])
+def test_a_bad_access_code_query_is_a_field_error(crew, api_client, query, field):
+    response = api_client(crew["moderator"]).get(f"/api/v1/access-codes/?{query}")
+    assert (response.status_code, list(response.json()["errors"])) == (400, [field])
