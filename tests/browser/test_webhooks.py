@@ -34,11 +34,13 @@ WEBHOOKS = "/settings/webhooks/"
 
 @pytest.fixture
 def asgi_server(transactional_db):
-    """The usual daphne process, allowed to send to the receiver on 127.0.0.1."""
+    """The usual daphne process, allowed to send to the receiver on 127.0.0.1, in the embedded
+    mode also in the PostgreSQL/Redis pass (REDIS_URL empty counts as unset): its own sender
+    thread sends, no Celery worker is needed here (tests/webhooks/test_worker.py covers that)."""
     server = AsgiServer(
         database_url=database_url_for_subprocess(),
         extra_env={"WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true", "WEBHOOK_SEND_IN_PROCESS": "true",
-                   "WEBHOOK_TIMEOUT_SECONDS": "5"},
+                   "WEBHOOK_TIMEOUT_SECONDS": "5", "REDIS_URL": ""},
     )
     server.start()
     try:
