@@ -38,3 +38,11 @@ class StaffRefSerializer(serializers.Serializer):
 class AccessCodeRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     label = serializers.CharField()
+
+
+def parse(serializer_class, data, **context) -> dict:
+    """A request's fields checked by ``serializer_class``: the validated data, or DRF's
+    ValidationError (the one error body's 400 with the fields)."""
+    serializer = serializer_class(data=data, context=context)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -10,6 +10,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.serializers.common import parse
 from api.pagination import StableCursorPagination
 from api.serializers import fleet as serializers
 from api.views.tickets import NUMBER_PARAMETER, TICKET_NUMBER, TicketScoped
@@ -45,13 +46,6 @@ class OfferPagination(StableCursorPagination):
     ordering = ("expires_at", "id")  # the soonest to run out first
 
 
-class _Parsing:
-    def _valid(self, serializer_class, data) -> dict:
-        serializer = serializer_class(data=data)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="My open offers",
@@ -59,7 +53,7 @@ class _Parsing:
         responses={200: serializers.OfferSerializer(many=True)},
     ),
 )
-class OfferViewSet(_Parsing, mixins.ListModelMixin, viewsets.GenericViewSet):
+class OfferViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """``/offers/``: the caller's open offers and the answers to an offer (``{id}`` from this list
     or from a ticket's fleet). An offer that is neither the caller's nor on a ticket they steer is
     404, like one that does not exist."""
@@ -105,7 +99,7 @@ class OfferViewSet(_Parsing, mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"], url_path="decline", url_name="decline")
     def decline(self, request, pk=None):
-        data = self._valid(serializers.DeclineSerializer, request.data)
+        data = parse(serializers.DeclineSerializer, request.data)
         offer = self._offer()
         services.offer_decline(request.user, offer, **data)
         return self._answer(offer)
@@ -122,7 +116,7 @@ class OfferViewSet(_Parsing, mixins.ListModelMixin, viewsets.GenericViewSet):
         return self._answer(offer)
 
 
-class TicketFleetViewSet(_Parsing, TicketScoped, viewsets.GenericViewSet):
+class TicketFleetViewSet(TicketScoped, viewsets.GenericViewSet):
     """``/tickets/{number}/fleet/…``, ``…/claim/`` and ``…/offers/``: each change answers with the
     fleet as the caller sees it afterwards."""
 
@@ -174,7 +168,7 @@ class TicketFleetViewSet(_Parsing, TicketScoped, viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="fleet/assign", url_name="assign")
     def assign(self, request, number=None):
-        data = self._valid(serializers.StaffChoiceSerializer, request.data)
+        data = parse(serializers.StaffChoiceSerializer, request.data)
         ticket = self.ticket()
         services.assignee_add(request.user, ticket, data["user"])
         return self._fleet(ticket)
@@ -188,7 +182,7 @@ class TicketFleetViewSet(_Parsing, TicketScoped, viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="fleet/unassign", url_name="unassign")
     def unassign(self, request, number=None):
-        data = self._valid(serializers.UnassignSerializer, request.data)
+        data = parse(serializers.UnassignSerializer, request.data)
         ticket = self.ticket()
         services.assignee_remove(request.user, ticket, data["user"], reason=data["reason"])
         return self._fleet(ticket)
@@ -205,7 +199,7 @@ class TicketFleetViewSet(_Parsing, TicketScoped, viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="fleet/forward", url_name="forward")
     def forward(self, request, number=None):
-        data = self._valid(serializers.ForwardSerializer, request.data)
+        data = parse(serializers.ForwardSerializer, request.data)
         ticket = self.ticket()
         services.assignee_forward(request.user, ticket, data["to_user"], from_user=data["from_user"], reason=data["reason"])
         return self._fleet(ticket)
@@ -222,7 +216,7 @@ class TicketFleetViewSet(_Parsing, TicketScoped, viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="fleet/release", url_name="release")
     def release(self, request, number=None):
-        data = self._valid(serializers.ReleaseSerializer, request.data)
+        data = parse(serializers.ReleaseSerializer, request.data)
         ticket = self.ticket()
         services.assignee_release(request.user, ticket, reason=data["reason"])
         return self._fleet(ticket)
@@ -239,7 +233,7 @@ class TicketFleetViewSet(_Parsing, TicketScoped, viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="offers", url_name="offers")
     def offers(self, request, number=None):
-        data = self._valid(serializers.OffersSendSerializer, request.data)
+        data = parse(serializers.OffersSendSerializer, request.data)
         ticket = self.ticket()
         services.offers_send(request.user, ticket, data.get("users"))
         return self._fleet(ticket)

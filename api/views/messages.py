@@ -9,6 +9,7 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.serializers.common import parse
 from api.serializers import messages as serializers
 from api.views.tickets import NUMBER_PARAMETER, TicketScoped
 from common.actors import actor_summary
@@ -33,10 +34,6 @@ class TicketMessageViewSet(TicketScoped, viewsets.GenericViewSet):
     pagination_class = None
     list_answers_one_object = True  # {"messages": [...], "more": …} (api.schema)
 
-    def _valid(self, serializer_class, data, **context) -> dict:
-        serializer = serializer_class(data=data, context=context)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
     @extend_schema(
         summary="A page of the conversation",
@@ -51,7 +48,7 @@ class TicketMessageViewSet(TicketScoped, viewsets.GenericViewSet):
                                  value={"messages": [_MESSAGE_EXAMPLE], "more": False})],
     )
     def list(self, request, number=None):
-        query = self._valid(serializers.MessagePageQuerySerializer, request.query_params)
+        query = parse(serializers.MessagePageQuerySerializer, request.query_params)
         messages, more = selectors.messages_page(request.user, self.ticket(), **query)
         return Response(serializers.MessagePageSerializer({"messages": messages, "more": more}).data)
 
@@ -72,7 +69,7 @@ class TicketMessageViewSet(TicketScoped, viewsets.GenericViewSet):
         ],
     )
     def create(self, request, number=None):
-        data = self._valid(
+        data = parse(
             serializers.MessagePostSerializer, request.data, idempotency_key=request.headers.get("Idempotency-Key"),
         )
         message, created = services.message_post(request.user, self.ticket(), **data)
@@ -89,7 +86,7 @@ class TicketMessageViewSet(TicketScoped, viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["post"], url_path="read", url_name="read")
     def read(self, request, number=None):
-        data = self._valid(serializers.ReadSerializer, request.data)
+        data = parse(serializers.ReadSerializer, request.data)
         ticket = self.ticket()
         last_read_id = services.mark_read(request.user, ticket, data["up_to_id"])
         if last_read_id:  # the open pages show "read", as for a receipt from a socket

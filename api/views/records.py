@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from api.pagination import OldestFirstPagination, StableCursorPagination
 from api.serializers import records as serializers
-from api.serializers.common import person
+from api.serializers.common import parse, person
 from api.views.tickets import NUMBER_PARAMETER, TicketScoped
 from common.errors import InvalidInput
 from tickets import selectors, services
@@ -72,9 +72,7 @@ class UpdateViewSet(TicketScoped, mixins.ListModelMixin, viewsets.GenericViewSet
                                  value={"text": "Dichtung bestellt, Einbau morgen früh.", "internal": False})],
     )
     def create(self, request, number=None):
-        parsed = serializers.UpdateCreateSerializer(data=request.data)
-        parsed.is_valid(raise_exception=True)
-        data = parsed.validated_data
+        data = parse(serializers.UpdateCreateSerializer, request.data)
         corrects = None
         if data["corrects"] is not None:
             corrects = selectors.updates_for(request.user, self._ticket).filter(pk=data["corrects"]).first()

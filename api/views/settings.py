@@ -14,6 +14,7 @@ from rest_framework.exceptions import NotFound as DrfNotFound
 from rest_framework.response import Response
 
 from administration import permissions as settings_rules
+from api.serializers.common import parse
 from api.pagination import StableCursorPagination
 from api.serializers import settings as serializers
 from tickets import selectors, services
@@ -21,10 +22,6 @@ from tickets.qr import access_code_url, qr_png, qr_svg
 from tickets.services.support import UNSET
 
 
-def _valid(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
@@ -62,12 +59,12 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(summary="Create a template", request=serializers.TemplateSerializer, responses={201: serializers.TemplateSerializer})
     def create(self, request):
-        template = services.template_create(request.user, **_valid(serializers.TemplateSerializer, request.data))
+        template = services.template_create(request.user, **parse(serializers.TemplateSerializer, request.data))
         return Response(self.get_serializer(self._fresh(template)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Change a template", parameters=[ID], request=serializers.TemplateUpdateSerializer, responses={200: serializers.TemplateSerializer})
     def partial_update(self, request, pk=None):
-        data = _valid(serializers.TemplateUpdateSerializer, request.data)
+        data = parse(serializers.TemplateUpdateSerializer, request.data)
         template = services.template_update(request.user, self.get_object(), **data)
         return Response(self.get_serializer(self._fresh(template)).data)
 
@@ -79,7 +76,7 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"], url_path="fields", url_name="fields")
     def add_field(self, request, pk=None):
         template = self.get_object()
-        services.template_field_add(request.user, template, **_valid(serializers.TemplateFieldSerializer, request.data))
+        services.template_field_add(request.user, template, **parse(serializers.TemplateFieldSerializer, request.data))
         return Response(self.get_serializer(self._fresh(template)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["PATCH"], summary="Change a template's field", request=serializers.TemplateFieldUpdateSerializer,
@@ -93,7 +90,7 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if request.method == "DELETE":
             services.template_field_remove(request.user, field)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        services.template_field_update(request.user, field, **_valid(serializers.TemplateFieldUpdateSerializer, request.data))
+        services.template_field_update(request.user, field, **parse(serializers.TemplateFieldUpdateSerializer, request.data))
         return Response(self.get_serializer(self._fresh(template)).data)
 
 
@@ -120,7 +117,7 @@ class AccessCodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             self.permission_denied(request, message=_codes_refused())
 
     def get_queryset(self):
-        query = _valid(serializers.AccessCodeQuerySerializer, self.request.query_params)
+        query = parse(serializers.AccessCodeQuerySerializer, self.request.query_params)
         return selectors.access_codes(q=query["search"], state=query["state"])
 
     def get_object(self):
@@ -128,7 +125,7 @@ class AccessCodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(summary="Create an access code", request=serializers.AccessCodeSerializer, responses={201: serializers.AccessCodeSerializer})
     def create(self, request):
-        data = _valid(serializers.AccessCodeSerializer, request.data)
+        data = parse(serializers.AccessCodeSerializer, request.data)
         code = services.access_code_create(request.user, **data)
         return Response(self.get_serializer(selectors.access_code_for_settings(code.pk)).data, status=status.HTTP_201_CREATED)
 
@@ -137,7 +134,7 @@ class AccessCodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         parameters=[ID], request=serializers.AccessCodeUpdateSerializer, responses={200: serializers.AccessCodeSerializer},
     )
     def partial_update(self, request, pk=None):
-        data = _valid(serializers.AccessCodeUpdateSerializer, request.data)
+        data = parse(serializers.AccessCodeUpdateSerializer, request.data)
         code = self.get_object()
         services.access_code_update(
             request.user, code,

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from api.serializers import tickets as serializers
 from api.filters import StableOrderingFilter, TicketFilter
+from api.serializers.common import parse
 from api.pagination import StableCursorPagination
 from fleet import selectors as fleet_selectors
 from fleet import services as fleet_services
@@ -73,7 +74,7 @@ class TicketViewSet(TicketScoped, mixins.ListModelMixin, viewsets.GenericViewSet
         })],
     )
     def create(self, request):
-        data = self._valid(serializers.TicketCreateSerializer, request.data)
+        data = parse(serializers.TicketCreateSerializer, request.data)
         ticket = services.ticket_create_complete(request.user, **data)
         return Response(self._detail(ticket.number), status=status.HTTP_201_CREATED)
 
@@ -84,17 +85,13 @@ class TicketViewSet(TicketScoped, mixins.ListModelMixin, viewsets.GenericViewSet
         responses={200: serializers.TicketDetailSerializer},
     )
     def partial_update(self, request, number=None):
-        data = self._valid(serializers.TicketUpdateSerializer, request.data)
+        data = parse(serializers.TicketUpdateSerializer, request.data)
         ticket = self.ticket()
         if "custom_values" in data:
             data["custom_values"] = {**ticket.custom_values, **data["custom_values"]}
         ticket = services.ticket_update_fields(request.user, ticket, **data)
         return Response(self._detail(ticket.number))
 
-    def _valid(self, serializer_class, data) -> dict:
-        serializer = serializer_class(data=data)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
     @extend_schema(
         summary="The transitions and whether the caller may do each now",
@@ -129,7 +126,7 @@ class TicketViewSet(TicketScoped, mixins.ListModelMixin, viewsets.GenericViewSet
     )
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)", url_name="transition")
     def transition(self, request, number=None, name=None):
-        data = self._valid(serializers.TransitionRequestSerializer, request.data)
+        data = parse(serializers.TransitionRequestSerializer, request.data)
         assignee = data.pop("assignee", None)
         if name in STAFFING_TARGETS:
             # Zugewiesen by choosing an assignee, Offen by releasing: the status bar's SPEICHERN.

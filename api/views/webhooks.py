@@ -11,6 +11,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from api.serializers.common import parse
 from api.pagination import StableCursorPagination
 from api.serializers import webhooks as serializers
 from webhooks import selectors, services
@@ -20,10 +21,6 @@ ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
 DELIVERY_ID = OpenApiParameter("delivery_id", int, OpenApiParameter.PATH)
 
 
-def _valid(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class NewestFirst(StableCursorPagination):
@@ -63,7 +60,7 @@ class EndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(summary="Register a webhook endpoint", request=serializers.EndpointSerializer,
                    responses={201: serializers.EndpointWithSecretSerializer})
     def create(self, request):
-        endpoint, secret = services.endpoint_create(request.user, **_valid(serializers.EndpointSerializer, request.data))
+        endpoint, secret = services.endpoint_create(request.user, **parse(serializers.EndpointSerializer, request.data))
         return self._with_secret(endpoint, secret, status.HTTP_201_CREATED)
 
     def _with_secret(self, endpoint, secret, code=status.HTTP_200_OK):
@@ -74,7 +71,7 @@ class EndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(summary="Change a webhook endpoint, or switch it on or off", parameters=[ID],
                    request=serializers.EndpointUpdateSerializer, responses={200: serializers.EndpointSerializer})
     def partial_update(self, request, pk=None):
-        data = _valid(serializers.EndpointUpdateSerializer, request.data)
+        data = parse(serializers.EndpointUpdateSerializer, request.data)
         endpoint = self.get_object()
         active = data.pop("is_active", None)
         if data:
