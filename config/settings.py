@@ -162,7 +162,7 @@ if REDIS_URL:
     if CHANNEL_LAYER_BACKEND == "redis-pubsub":
         CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "BACKEND": "common.channel_layers.OutageAwarePubSubChannelLayer",
                 "CONFIG": {
                     "hosts": [{"address": REDIS_URL}],
                     "prefix": env.str("CHANNEL_LAYER_PREFIX", default="leitstand"),

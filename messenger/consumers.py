@@ -129,17 +129,17 @@ class TokenBucket:
         return False
 
 
-class TicketConsumer(AsyncWebsocketConsumer):
-    # Frames of all sockets of this process that wait for or are in their handler; past
-    # MESSENGER_MAX_IN_FLIGHT the server is not keeping up and new frames are refused as "busy".
-    in_flight = 0
-    # The open sockets of this process: when the channel layer is lost, every one of them closes
-    # with 4013 so that its page reconnects and catches up (groups may be gone with Redis).
-    open_sockets: "weakref.WeakSet[TicketConsumer]" = weakref.WeakSet()
+class LayerGuardedConsumer(AsyncWebsocketConsumer):
+    """Channels' consumer loop with the channel layer guarded, for every socket of Leitstand: a
+    handshake without a layer is accepted and closed with 4013 ("try again later"); when the
+    layer is lost (the list layer's receive fails, or the Pub/Sub layer delivers ``layer.lost``,
+    ``common.channel_layers``) every socket of the process closes with 4013, so that its page
+    reconnects and catches up; never a crashed consumer."""
+
+    # The open sockets of this process (registered by the subclass once it is open).
+    open_sockets: "weakref.WeakSet[LayerGuardedConsumer]" = weakref.WeakSet()
 
     async def __call__(self, scope, receive, send):
-        """Channels' consumer loop, with the channel layer's receive guarded: Redis going away
-        closes the sockets with 4013 instead of crashing them (see ``_layer_receive``)."""
         _quiet_layer_outages(asyncio.get_running_loop())
         self.scope, self.base_send = scope, send
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
@@ -155,7 +155,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
             pass
         except asyncio.CancelledError:
             # The server gave up on this socket (a handshake too slow under a storm) and cancels
-            # it without a disconnect: still leave the ticket, or others would keep a ghost.
+            # it without a disconnect: still leave, or others would keep a ghost.
             await asyncio.wait_for(asyncio.shield(self._leave()), timeout=5)
             raise
 
@@ -174,7 +174,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
                 raise
             except Exception as error:  # noqa: BLE001 - Redis went away (or its connection broke)
                 logger.warning("channel layer lost (%s): closing this process's sockets with 4013", _describe(error))
-                for consumer in list(TicketConsumer.open_sockets):
+                for consumer in list(LayerGuardedConsumer.open_sockets):
                     consumer.layer_gone = True
                     if consumer is not self:
                         asyncio.ensure_future(consumer._close_for_layer())
@@ -182,6 +182,9 @@ class TicketConsumer(AsyncWebsocketConsumer):
         await asyncio.Event().wait()  # nothing more from the layer; the socket is closing
 
     async def layer_lost(self, event):
+        """The layer lost Redis (one message per channel of the process, or our own receive failed):
+        nothing more comes from it on this channel."""
+        self.layer_gone = True
         await self._close_for_layer()
 
     async def _close_for_layer(self):
@@ -190,6 +193,25 @@ class TicketConsumer(AsyncWebsocketConsumer):
         self.closing = True
         await self.close(code=CLOSE_TRY_AGAIN)
 
+    async def disconnect(self, code):
+        await self._leave()
+
+    async def _leave(self):
+        """Every exit path comes here (subclasses leave their groups too)."""
+        LayerGuardedConsumer.open_sockets.discard(self)
+
+    async def _layer(self, call) -> bool:
+        """Await a channel-layer call; a full channel or a dead Redis is logged, not raised."""
+        try:
+            await call
+        except ChannelFull:
+            logger.warning("channel layer full: %s", self.channel_name)
+            return False
+        except Exception as error:  # noqa: BLE001 - Redis down, timeouts: the socket stays, presence degrades
+            logger.warning("channel layer unavailable for %s: %s", self.channel_name, _describe(error))
+            return False
+        return True
+
     async def dispatch(self, message):
         """Without Channels' extra ``close_old_connections`` per dispatched message: every database
         call here goes through ``database_sync_to_async``, which does that around each call."""
@@ -197,6 +219,12 @@ class TicketConsumer(AsyncWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+
+class TicketConsumer(LayerGuardedConsumer):
+    # Frames of all sockets of this process that wait for or are in their handler; past
+    # MESSENGER_MAX_IN_FLIGHT the server is not keeping up and new frames are refused as "busy".
+    in_flight = 0
 
     async def websocket_receive(self, message):
         """A frame from the client is checked at once (size, JSON, type, rate) and then goes into
@@ -290,7 +318,7 @@ class TicketConsumer(AsyncWebsocketConsumer):
                 await self.close(code=CLOSE_TRY_AGAIN)
                 return
             self.groups_joined.append(group)
-        TicketConsumer.open_sockets.add(self)
+        LayerGuardedConsumer.open_sockets.add(self)
         self.inbox = asyncio.Queue(maxsize=settings.MESSENGER_INBOX_SIZE)
         self.worker = asyncio.ensure_future(self._work())
         self.me = {
@@ -327,15 +355,12 @@ class TicketConsumer(AsyncWebsocketConsumer):
         finally:
             self.read_flush = None
 
-    async def disconnect(self, code):
-        await self._leave()
-
     async def _leave(self):
         """Every exit path comes here (once): stop the worker, presence leave, out of the groups."""
         if getattr(self, "left", False):
             return
         self.left = True
-        TicketConsumer.open_sockets.discard(self)
+        await super()._leave()
         if getattr(self, "worker", None) is not None:
             self.worker.cancel()
             # Frames still waiting in the inbox are not handled: give back their in-flight count.
@@ -466,18 +491,6 @@ class TicketConsumer(AsyncWebsocketConsumer):
         """To every socket of the ticket, staff and code users (each consumer filters what it shows)."""
         await self._layer(self.channel_layer.group_send(live.public_group(self.ticket.pk), message))
 
-    async def _layer(self, call) -> bool:
-        """Await a channel-layer call; a full channel or a dead Redis is logged, not raised."""
-        try:
-            await call
-        except ChannelFull:
-            logger.warning("channel layer full: %s", self.channel_name)
-            return False
-        except Exception as error:  # noqa: BLE001 - Redis down, timeouts: the socket stays, presence degrades
-            logger.warning("channel layer unavailable for %s: %s", self.channel_name, _describe(error))
-            return False
-        return True
-
     async def _send(self, frame):
         await self._send_text(json.dumps(frame, ensure_ascii=False))
 
@@ -567,18 +580,25 @@ class TicketConsumer(AsyncWebsocketConsumer):
             return 0
 
 
-class TicketListConsumer(AsyncWebsocketConsumer):
+class TicketListConsumer(LayerGuardedConsumer):
     """Open staff ticket lists hear about new tickets and status changes."""
 
     async def connect(self):
         if not lifecycle.is_staff(self.scope.get("user")):
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        await self.channel_layer.group_add(live.TICKET_LIST_GROUP, self.channel_name)
         await self.accept()
+        if not await self._layer(self.channel_layer.group_add(live.TICKET_LIST_GROUP, self.channel_name)):
+            await self.close(code=CLOSE_TRY_AGAIN)  # no layer: the list reconnects later
+            return
+        self.joined = True
+        LayerGuardedConsumer.open_sockets.add(self)
 
-    async def disconnect(self, code):
-        await self.channel_layer.group_discard(live.TICKET_LIST_GROUP, self.channel_name)
+    async def _leave(self):
+        await super()._leave()
+        if getattr(self, "joined", False):
+            self.joined = False
+            await self._layer(self.channel_layer.group_discard(live.TICKET_LIST_GROUP, self.channel_name))
 
     async def receive(self, text_data=None, bytes_data=None):
         await self.send(text_data=json.dumps({"type": "error", "code": "read_only", "message": _("This socket only listens.")}))

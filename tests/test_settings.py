@@ -156,7 +156,7 @@ def test_channel_layer_backend_chooses_between_the_two_redis_layers(tmp_path):
     listed = _layer_round_trip({}, tmp_path)
     assert listed.stdout.strip() == "RedisChannelLayer 7", listed.stderr
     pubsub = _layer_round_trip({"CHANNEL_LAYER_BACKEND": "redis-pubsub"}, tmp_path)
-    assert pubsub.stdout.strip() == "RedisPubSubChannelLayer 7", pubsub.stderr
+    assert pubsub.stdout.strip() == "OutageAwarePubSubChannelLayer 7", pubsub.stderr
     wrong = _check({"REDIS_URL": REDIS_FOR_SETTINGS, "CHANNEL_LAYER_BACKEND": "memcached", "LEITSTAND_VAR_DIR": str(tmp_path)})
     assert wrong.returncode != 0
     assert "CHANNEL_LAYER_BACKEND must be redis or redis-pubsub, not 'memcached'" in wrong.stderr

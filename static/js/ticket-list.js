@@ -3,6 +3,7 @@
   "use strict";
   let backoff = 1000;
   let timer = null;
+  let wasOpen = false;
 
   function refresh() {
     const results = document.getElementById("ticket-results");
@@ -13,7 +14,11 @@
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + location.host + "/ws/tickets/");
-    socket.addEventListener("open", () => { backoff = 1000; });
+    socket.addEventListener("open", () => {
+      backoff = 1000;
+      if (wasOpen) refresh(); // back after a break (e.g. the server lost Redis): what changed meanwhile
+      wasOpen = true;
+    });
     socket.addEventListener("message", (event) => {
       const frame = JSON.parse(event.data);
       if (frame.type !== "list.changed") return;

@@ -59,10 +59,12 @@ BACKOFF_FIRST, BACKOFF_MAX = 0.25, 2.0  # the client's reconnect backoff (bounde
 CLEAR_CLOSE_CODES = {1000, 1001, 1012, 1013, *range(3000, 4403), *range(4404, 5000)}
 
 
-@pytest.fixture
-def outage_setup():
-    """Our own Redis and two servers on it; both servers' logs are read afterwards."""
-    with servers_on_own_redis(2) as (redis, servers):
+@pytest.fixture(params=["redis", "redis-pubsub"])
+def outage_setup(request):
+    """Our own Redis and two servers on it, with either channel layer (``CHANNEL_LAYER_BACKEND``:
+    the list layer's receive fails in an outage, the Pub/Sub layer's subscription breaks, and
+    both must end the same); both servers' logs are read afterwards."""
+    with servers_on_own_redis(2, extra_env={"CHANNEL_LAYER_BACKEND": request.param}) as (redis, servers):
         yield redis, servers
 
 
