@@ -24,201 +24,44 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sys
 import time
-import weakref
-from types import SimpleNamespace
 from urllib.parse import parse_qs
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.exceptions import ChannelFull, StopConsumer
-from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
-from channels.utils import await_many_dispatch
 from django.conf import settings
-from redis.exceptions import RedisError
-from django.contrib.auth import get_user
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from common.errors import DomainError, NotFound
+from common.sockets import (
+    CLOSE_FORBIDDEN,
+    CLOSE_TRY_AGAIN,
+    LayerGuardedConsumer,
+    TokenBucket,
+    describe,
+    whole_number,
+)
 from messenger import live
 from messenger import selectors, services
 from tickets import lifecycle
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
-from portal.sessions import code_user_from_session
+from portal.sessions import socket_actor
 
 logger = logging.getLogger(__name__)
 
-CLOSE_FORBIDDEN = 4403
-# The live layer (Redis) is unavailable: reconnect later. (1013 "try again later" would be the
-# protocol's own code, but daphne refuses to send it: applications have 4000–4999.)
-CLOSE_TRY_AGAIN = 4013
 # Read receipts: their own small bucket (never the chat's); extra ones are dropped, the next carries
 # the highest id read.
 READ_RECEIPT_BURST, READ_RECEIPTS_PER_SECOND = 3, 1.0
 # Catching up after a reconnect: pages of this many messages, the client asks until "more" is false.
 RESUME_PAGE = 200
-# The largest id or count a frame may name (JSON numbers beyond it are refused, not overflowed).
-MAX_WHOLE_NUMBER = 2**53
 # The socket keeps the ticket it was opened for and reads it again only when a status or visibility
 # event arrives for it, or when this many seconds have passed (an access code switched off, …).
 TICKET_STATE_SECONDS = 5.0
 
 
-def _whole_number(value, *, default, maximum: int = MAX_WHOLE_NUMBER):
-    """A non-negative whole number from a frame field (an int, or digits in a string), or
-    ``default`` when it is missing; anything else (floats, 1e400, booleans, negatives) is a
-    ValueError the consumer answers with "bad_frame"."""
-    if value is None or value == "":
-        return default
-    if isinstance(value, str) and value.isdigit() and len(value) <= 16:
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
-        raise ValueError("not a whole number in range")
-    return value
-
-
-def _quiet_layer_outages(loop: asyncio.AbstractEventLoop) -> None:
-    """channels-redis starts background tasks of its own (e.g. cleaning a receive backup) whose
-    connection errors during a Redis outage asyncio would report as "Task exception was never
-    retrieved" with a traceback. An expected outage is one log line: those become a warning; every
-    other unhandled error still goes to the loop's default handler."""
-    if getattr(loop, "_leitstand_quiet_outages", False):
-        return
-    loop._leitstand_quiet_outages = True
-    previous = loop.get_exception_handler()
-
-    def handler(loop, context):
-        error = context.get("exception")
-        if isinstance(error, (ConnectionError, TimeoutError, RedisError)):
-            logger.warning("channel layer background task: %s", _describe(error))
-        elif previous is not None:
-            previous(loop, context)
-        else:
-            loop.default_exception_handler(context)
-
-    loop.set_exception_handler(handler)
-
-
-def _describe(error: BaseException | None) -> str:
-    """An expected outage (Redis away) is one log line, not a traceback: kind and message."""
-    return f"{type(error).__name__}: {error}"
-
-
 def _client_id(frame: dict) -> str | None:
     return frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
-
-
-class TokenBucket:
-    """Per-connection rate limit: a burst, refilled steadily."""
-
-    def __init__(self, burst: int, per_second: float):
-        self.capacity, self.rate = burst, per_second
-        self.tokens, self.stamp = float(burst), time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
-
-
-class LayerGuardedConsumer(AsyncWebsocketConsumer):
-    """Channels' consumer loop with the channel layer guarded, for every socket of Leitstand: a
-    handshake without a layer is accepted and closed with 4013 ("try again later"); when the
-    layer is lost (the list layer's receive fails, or the Pub/Sub layer delivers ``layer.lost``,
-    ``common.channel_layers``) every socket of the process closes with 4013, so that its page
-    reconnects and catches up; never a crashed consumer."""
-
-    # The open sockets of this process (registered by the subclass once it is open).
-    open_sockets: "weakref.WeakSet[LayerGuardedConsumer]" = weakref.WeakSet()
-
-    async def __call__(self, scope, receive, send):
-        _quiet_layer_outages(asyncio.get_running_loop())
-        self.scope, self.base_send = scope, send
-        self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        try:
-            self.channel_name = await self.channel_layer.new_channel()
-        except Exception:  # noqa: BLE001 - a layer that needs Redis for a new channel (Pub/Sub)
-            logger.warning("channel layer unavailable for a new socket: %s", _describe(sys.exc_info()[1]))
-            return await self._refuse_without_layer(receive)
-        self.layer_gone = False
-        try:
-            await await_many_dispatch([receive, self._layer_receive], self.dispatch)
-        except StopConsumer:
-            pass
-        except asyncio.CancelledError:
-            # The server gave up on this socket (a handshake too slow under a storm) and cancels
-            # it without a disconnect: still leave, or others would keep a ghost.
-            await asyncio.wait_for(asyncio.shield(self._leave()), timeout=5)
-            raise
-
-    async def _refuse_without_layer(self, receive):
-        """A handshake while the layer is down: accepted and closed with 4013 ("try again later")."""
-        message = await receive()
-        if message["type"] == "websocket.connect":
-            await self.base_send({"type": "websocket.accept"})
-            await self.base_send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
-
-    async def _layer_receive(self):
-        if not self.layer_gone:
-            try:
-                return await self.channel_layer.receive(self.channel_name)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # noqa: BLE001 - Redis went away (or its connection broke)
-                logger.warning("channel layer lost (%s): closing this process's sockets with 4013", _describe(error))
-                for consumer in list(LayerGuardedConsumer.open_sockets):
-                    consumer.layer_gone = True
-                    if consumer is not self:
-                        asyncio.ensure_future(consumer._close_for_layer())
-                return {"type": "layer.lost"}
-        await asyncio.Event().wait()  # nothing more from the layer; the socket is closing
-
-    async def layer_lost(self, event):
-        """The layer lost Redis (one message per channel of the process, or our own receive failed):
-        nothing more comes from it on this channel."""
-        self.layer_gone = True
-        await self._close_for_layer()
-
-    async def _close_for_layer(self):
-        if getattr(self, "closing", False):
-            return
-        self.closing = True
-        await self.close(code=CLOSE_TRY_AGAIN)
-
-    async def disconnect(self, code):
-        await self._leave()
-
-    async def _leave(self):
-        """Every exit path comes here (subclasses leave their groups too)."""
-        LayerGuardedConsumer.open_sockets.discard(self)
-
-    async def _layer(self, call) -> bool:
-        """Await a channel-layer call; a full channel or a dead Redis is logged, not raised."""
-        try:
-            await call
-        except ChannelFull:
-            logger.warning("channel layer full: %s", self.channel_name)
-            return False
-        except Exception as error:  # noqa: BLE001 - Redis down, timeouts: the socket stays, presence degrades
-            logger.warning("channel layer unavailable for %s: %s", self.channel_name, _describe(error))
-            return False
-        return True
-
-    async def dispatch(self, message):
-        """Without Channels' extra ``close_old_connections`` per dispatched message: every database
-        call here goes through ``database_sync_to_async``, which does that around each call."""
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
 
 class TicketConsumer(LayerGuardedConsumer):
@@ -337,7 +180,7 @@ class TicketConsumer(LayerGuardedConsumer):
     def _coalesce_read(self, frame) -> None:
         """Too many receipts at once: keep the highest id and send one when the bucket allows."""
         try:
-            up_to = _whole_number(frame.get("up_to_id"), default=0)
+            up_to = whole_number(frame.get("up_to_id"), default=0)
         except ValueError:
             return
         self.pending_read = max(self.pending_read, up_to)
@@ -401,11 +244,11 @@ class TicketConsumer(LayerGuardedConsumer):
 
     async def _resume(self, frame):
         # By sequence number (a client that saw a gap, or reconnects); "after_id" for older clients.
-        after_seq = _whole_number(frame.get("after_seq"), default=None)
+        after_seq = whole_number(frame.get("after_seq"), default=None)
         if after_seq is not None:
             messages = await self._db(selectors.messages_for, after_seq=after_seq, limit=RESUME_PAGE)
         else:
-            after_id = _whole_number(frame.get("after_id"), default=0)
+            after_id = whole_number(frame.get("after_id"), default=0)
             messages = await self._db(selectors.messages_for, after_id=after_id, limit=RESUME_PAGE)
         # "more": the page is full; the client asks again after the last id until it is not.
         await self._send({
@@ -414,13 +257,13 @@ class TicketConsumer(LayerGuardedConsumer):
         })
 
     async def _history(self, frame):
-        before = _whole_number(frame.get("before_id"), default=None)
-        limit = _whole_number(frame.get("limit"), default=50, maximum=200)
+        before = whole_number(frame.get("before_id"), default=None)
+        limit = whole_number(frame.get("limit"), default=50, maximum=200)
         messages = await self._db(selectors.messages_for, before_id=before, limit=max(limit, 1))
         await self._send({"type": "message.batch", "messages": await self._serialize(messages), "older": True})
 
     async def _read(self, frame):
-        up_to = await self._db(services.mark_read, _whole_number(frame.get("up_to_id"), default=0))
+        up_to = await self._db(services.mark_read, whole_number(frame.get("up_to_id"), default=0))
         if up_to:
             await self._to_all(live.read_receipt(self._public(self.me), up_to))
 
@@ -500,7 +343,7 @@ class TicketConsumer(LayerGuardedConsumer):
         try:
             await self.send(text_data=text)
         except Exception as error:  # noqa: BLE001 - daphne raises autobahn's Disconnected, other servers their own
-            logger.info("not sent, the client is gone (%s): %s", self.channel_name, _describe(error))
+            logger.info("not sent, the client is gone (%s): %s", self.channel_name, describe(error))
 
     async def _error(self, code, message, client_id=None, frame_type=None):
         error = {"type": "error", "code": code, "message": message, "client_id": client_id}
@@ -550,13 +393,7 @@ class TicketConsumer(LayerGuardedConsumer):
         others have read, and, when the page asks for it (``?history=50`` on its first connect), the
         newest messages. (None, None, False, None, None) when the socket is refused."""
         number = self.scope["url_route"]["kwargs"]["number"]
-        session = self.scope.get("session")
-        user = get_user(SimpleNamespace(session=session)) if session is not None else None
-        if lifecycle.is_staff(user):
-            actor = user
-        else:
-            # A code user is known per access code: the one of the ticket's code, if any.
-            actor = code_user_from_session(session, ticket_selectors.access_code_id_of(number))
+        actor = socket_actor(self.scope.get("session"), lambda: ticket_selectors.access_code_id_of(number))
         if actor is None:
             return None, None, False, None, None
         try:
@@ -575,7 +412,7 @@ class TicketConsumer(LayerGuardedConsumer):
         """``?history=N`` (at most 200) on the socket's URL; 0 when absent or not a whole number."""
         values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("history", [""])
         try:
-            return min(_whole_number(values[0], default=0), 200)
+            return min(whole_number(values[0], default=0), 200)
         except ValueError:
             return 0
 

@@ -7,6 +7,10 @@ The code-user portal signs people in; the messenger and the public pages read it
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import SimpleNamespace
+
+from django.contrib.auth import get_user
 from django.core import signing
 
 from tickets import permissions
@@ -29,6 +33,18 @@ def code_user_from_session(session, access_code: AccessCode | int | None) -> Cod
         .filter(pk=pk, access_code_id=code_id, access_code__is_active=True)
         .first()
     )
+
+
+def socket_actor(session, access_code_id_of: Callable[[], int | None]):
+    """Who opens a WebSocket of a ticket (the conversation, a video call): a signed-in, active staff
+    member by their login session, else the code user this session holds for the ticket's access
+    code (``access_code_id_of()``, asked only then), else None. One rule for every socket."""
+    if session is None:
+        return None
+    user = get_user(SimpleNamespace(session=session))
+    if permissions.is_staff(user):
+        return user
+    return code_user_from_session(session, access_code_id_of())
 
 
 def code_user_ids(session) -> list[int]:

@@ -216,10 +216,10 @@ async def test_a_redis_outage_in_the_layers_own_background_tasks_is_one_line_not
 
     from redis.exceptions import ConnectionError as RedisConnectionError
 
-    from messenger import consumers
+    from common import sockets
 
     loop = asyncio.get_running_loop()
-    consumers._quiet_layer_outages(loop)
+    sockets.quiet_layer_outages(loop)
     with caplog.at_level(logging.WARNING):
         loop.call_exception_handler({
             "message": "Task exception was never retrieved",
@@ -227,7 +227,7 @@ async def test_a_redis_outage_in_the_layers_own_background_tasks_is_one_line_not
         })
         loop.call_exception_handler({"message": "something else", "exception": KeyError("bug")})
     assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
-        ("messenger.consumers", "WARNING", "channel layer background task: ConnectionError: Connection closed by server."),
+        ("common.sockets", "WARNING", "channel layer background task: ConnectionError: Connection closed by server."),
         ("asyncio", "ERROR", "something else"),
     ]
     assert caplog.records[0].exc_info is None and caplog.records[1].exc_info is not None
