@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextvars import ContextVar
 import sys
 import time
 import weakref
 
+from asgiref.sync import async_to_sync
 from channels.consumer import get_handler_name
 from channels.exceptions import ChannelFull, StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -178,3 +180,46 @@ class LayerGuardedConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
 
+
+
+# --- pushing from sync code -------------------------------------------------------------------------
+
+# Set by a socket (``push_without_waiting``): pushes caused by its frames are handed to its event
+# loop and not waited for, so the socket's database thread goes on with the next frame at once.
+_push_loop: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar("leitstand_push_loop", default=None)
+
+
+def push_without_waiting(loop: asyncio.AbstractEventLoop) -> None:
+    """Called by a consumer on its event loop: what its service calls push goes out on ``loop``,
+    in order, without the database thread waiting for Redis (pages fetch a late number anyway)."""
+    _push_loop.set(loop)
+
+
+def group_send_from_sync(group: str, message: dict) -> None:
+    """A group message from sync code (a service's subscriber, a view, a task): handed to the
+    socket's loop when a socket's frame caused it (``push_without_waiting``), else sent and waited
+    for; a dead layer is one warning (the pages catch up), never an error for what changed the data."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass  # the normal case: sync code (a view, a task, a consumer's database thread)
+    else:
+        # Sync code on an event loop's own thread (only a test driving a browser does this).
+        logger.debug("not pushed to %s: called on an event loop thread", group)
+        return
+    loop = _push_loop.get()
+    if loop is not None and loop.is_running():
+        loop.call_soon_threadsafe(lambda: loop.create_task(_guarded_group_send(layer, group, message)))
+        return
+    async_to_sync(_guarded_group_send)(layer, group, message)
+
+
+async def _guarded_group_send(layer, group: str, message: dict) -> None:
+    try:
+        await layer.group_send(group, message)
+    except Exception as error:  # noqa: BLE001 - a dead layer must not break what changed the data
+        # Expected during a Redis outage (the pages catch up by number): one line, no traceback.
+        logger.warning("could not push to %s: %s: %s", group, type(error).__name__, error)

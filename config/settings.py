@@ -202,6 +202,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "autoclose-done-tickets": {"task": "tickets.tasks.autoclose_done_tickets", "schedule": 3600.0},
     "send-due-customer-emails": {"task": "portal.emails.send_due_customer_emails", "schedule": 60.0},
     "send-due-webhooks": {"task": "webhooks.tasks.deliver_due", "schedule": 60.0},
+    "sweep-video-sessions": {"task": "videosessions.tasks.sweep", "schedule": 60.0},
 }
 
 # --- Auth ------------------------------------------------------------------------
@@ -368,6 +369,31 @@ MESSENGER_RATE_PER_SECOND = env.float("MESSENGER_RATE_PER_SECOND", default=2.0)
 # may have waiting or in work; beyond either the sender gets {"code": "busy"} and retries later.
 MESSENGER_INBOX_SIZE = env.int("MESSENGER_INBOX_SIZE", default=8)
 MESSENGER_MAX_IN_FLIGHT = env.int("MESSENGER_MAX_IN_FLIGHT", default=200)
+
+# --- Video sessions ---------------------------------------------------------------------
+# The browsers call each other (WebRTC mesh) up to this many people; the next one is told the call is full.
+VIDEO_MESH_MAX = env.int("VIDEO_MESH_MAX", default=4)
+# ICE servers handed to the browsers: STUN URLs, and TURN URLs with either time-limited credentials
+# from a shared secret (coturn's REST scheme: use-auth-secret / static-auth-secret) or a fixed
+# user and password. Empty: the browsers only try their own addresses (enough on one network).
+VIDEO_STUN_URLS = env.list("VIDEO_STUN_URLS", default=[])
+VIDEO_TURN_URLS = env.list("VIDEO_TURN_URLS", default=[])
+VIDEO_TURN_SECRET = _env_str("VIDEO_TURN_SECRET")
+VIDEO_TURN_USERNAME = _env_str("VIDEO_TURN_USERNAME")
+VIDEO_TURN_PASSWORD = _env_str("VIDEO_TURN_PASSWORD")
+VIDEO_TURN_TTL_SECONDS = env.int("VIDEO_TURN_TTL_SECONDS", default=12 * 3600)
+# An external room service instead of the mesh (bigger calls, recording): a Jitsi Meet base URL;
+# each session then holds a generated, unguessable room link that its page opens.
+VIDEO_JITSI_URL = _env_str("VIDEO_JITSI_URL").rstrip("/")
+# A session nobody joined this long after its planned time is marked Verpasst (missed); a running
+# session everybody left this long ago ends; a participant whose socket is silent this long has left.
+VIDEO_MISSED_AFTER_MINUTES = env.int("VIDEO_MISSED_AFTER_MINUTES", default=30)
+VIDEO_EMPTY_END_MINUTES = env.int("VIDEO_EMPTY_END_MINUTES", default=10)
+VIDEO_STALE_SECONDS = env.int("VIDEO_STALE_SECONDS", default=90)
+# Signalling frames (SDP offers carry a few KB; candidates less) and their rate per socket.
+VIDEO_MAX_FRAME_BYTES = env.int("VIDEO_MAX_FRAME_BYTES", default=64 * 1024)
+VIDEO_RATE_BURST = env.int("VIDEO_RATE_BURST", default=60)
+VIDEO_RATE_PER_SECOND = env.float("VIDEO_RATE_PER_SECOND", default=20.0)
 
 # --- Code-user portal and feedback ------------------------------------------------------
 # Code entry and PIN attempts per client IP (django-ratelimit syntax, e.g. "10/m").

@@ -25,6 +25,13 @@ SUBSCRIPTIONS: list[tuple[str, str]] = [
     ("fleet.assignee_added", "messenger.services.post_fleet_notice"),
     ("fleet.assignee_removed", "messenger.services.post_fleet_notice"),
     ("fleet.forwarded", "messenger.services.post_fleet_notice"),
+    # Video sessions: the call closes when its session ends; code users leave calls they may no longer see.
+    ("video.session_changed", "videosessions.live.push_call_event"),
+    ("ticket.visibility_changed", "videosessions.live.revoke_code_users"),
+    ("ticket.changed", "videosessions.live.revoke_code_users"),
+    ("access_code.switched", "videosessions.live.revoke_code_users"),
+    # … and the conversation announces a session that starts or is asked for.
+    ("video.session_changed", "messenger.services.post_video_notice"),
     # Every event that makes a webhook type: deliveries to the endpoints that subscribed (sent by a
     # Celery task or, in-process, a background thread: the action never waits for an endpoint).
     *[(name, "webhooks.services.queue_deliveries") for name in CATALOGUE if name in WEBHOOK_SOURCES],

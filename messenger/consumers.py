@@ -39,11 +39,12 @@ from common.sockets import (
     LayerGuardedConsumer,
     TokenBucket,
     describe,
+    push_without_waiting,
     whole_number,
 )
 from messenger import live
 from messenger import selectors, services
-from tickets import lifecycle
+from tickets import lifecycle, permissions
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from portal.sessions import socket_actor
@@ -135,7 +136,7 @@ class TicketConsumer(LayerGuardedConsumer):
 
     async def connect(self):
         self.inbox = None
-        live.push_without_waiting(asyncio.get_running_loop())
+        push_without_waiting(asyncio.get_running_loop())
         self.actor, self.ticket, can_write, read, history = await self._resolve()
         if self.actor is None:
             await self.close(code=CLOSE_FORBIDDEN)
@@ -309,7 +310,7 @@ class TicketConsumer(LayerGuardedConsumer):
             return
         if self._visible(who):
             await self._send({"type": "presence", "change": "join", "who": self._public(who)})
-        if services.sees_name(who["kind"], me["kind"]):  # the newcomer may see me
+        if permissions.sees_name(who["kind"], me["kind"]):  # the newcomer may see me
             # A full or unreachable channel of another socket degrades presence, never this socket.
             await self._layer(self.channel_layer.send(who["channel"], {"type": "presence.here", "who": me}))
 
@@ -323,8 +324,8 @@ class TicketConsumer(LayerGuardedConsumer):
 
     # --- helpers ------------------------------------------------------------------------------
     def _visible(self, who) -> bool:
-        """Whether this socket's person may see ``who`` (``services.sees_name``)."""
-        return services.sees_name("code_user" if self.is_code_user else "staff", who["kind"])
+        """Whether this socket's person may see ``who`` (``permissions.sees_name``)."""
+        return permissions.sees_name("code_user" if self.is_code_user else "staff", who["kind"])
 
     @staticmethod
     def _public(who) -> dict:

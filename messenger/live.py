@@ -15,15 +15,11 @@ on every (re)connect.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from contextvars import ContextVar
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from common import events
+from common.sockets import group_send_from_sync
 
 logger = logging.getLogger(__name__)
 
@@ -61,60 +57,22 @@ def code_group(access_code_id: int) -> str:
     return f"code.{access_code_id}"
 
 
-# Set by a socket (``push_without_waiting``): pushes caused by its frames are handed to its event
-# loop and not waited for, so the socket's database thread goes on with the next frame at once.
-_push_loop: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar("leitstand_push_loop", default=None)
-
-
-def push_without_waiting(loop: asyncio.AbstractEventLoop) -> None:
-    """Called by a consumer on its event loop: what its service calls push goes out on ``loop``,
-    in order, without the database thread waiting for Redis (pages fetch a late number anyway)."""
-    _push_loop.set(loop)
-
-
-def _send(group: str, message: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass  # the normal case: sync code (a view, a task, a consumer's database thread)
-    else:
-        # Sync code on an event loop's own thread (only a test driving a browser does this).
-        logger.debug("not pushed to %s: called on an event loop thread", group)
-        return
-    loop = _push_loop.get()
-    if loop is not None and loop.is_running():
-        loop.call_soon_threadsafe(lambda: loop.create_task(_group_send(layer, group, message)))
-        return
-    async_to_sync(_group_send)(layer, group, message)
-
-
-async def _group_send(layer, group: str, message: dict) -> None:
-    try:
-        await layer.group_send(group, message)
-    except Exception as error:  # noqa: BLE001 - a dead layer must not break what changed the data
-        # Expected during a Redis outage (the pages catch up by number): one line, no traceback.
-        logger.warning("could not push to %s: %s: %s", group, type(error).__name__, error)
-
-
 def read_receipt(reader: dict, up_to_id: int) -> dict:
     """The group message that tells a ticket's open pages how far ``reader`` ({kind, id, name,
-    key}) has read; each socket shows it only to whom may see that name (``services.sees_name``)."""
+    key}) has read; each socket shows it only to whom may see that name (``permissions.sees_name``)."""
     return {"type": "message.read", "reader": reader, "up_to_id": up_to_id}
 
 
 def push_read(ticket_id: int, reader: dict, up_to_id: int) -> None:
     """A read receipt from outside a socket (the REST API) to the ticket's open pages."""
-    _send(public_group(ticket_id), read_receipt(reader, up_to_id))
+    group_send_from_sync(public_group(ticket_id), read_receipt(reader, up_to_id))
 
 
 def push_page_event(event: events.DomainEvent) -> None:
     """Subscriber for every domain event: tell open pages what changed."""
     if event.name == "access_code.switched":
         if not event.payload["active"]:  # its code users' open ticket pages close (they may not come back)
-            _send(code_group(event.payload["access_code_id"]), {"type": "access.revoked"})
+            group_send_from_sync(code_group(event.payload["access_code_id"]), {"type": "access.revoked"})
         return
     if event.ticket_id is None:
         return
@@ -131,15 +89,15 @@ def push_page_event(event: events.DomainEvent) -> None:
             },
         }
         staff_only = event.internal or area in STAFF_ONLY_AREAS
-        _send(staff_group(event.ticket_id) if staff_only else public_group(event.ticket_id), frame)
+        group_send_from_sync(staff_group(event.ticket_id) if staff_only else public_group(event.ticket_id), frame)
     if (event.name == "ticket.visibility_changed" and event.payload.get("to") == "internal") or (
         event.name == "ticket.changed" and "access_code" in event.payload["fields"]
     ):
         # Open code-user sockets of a ticket that turned internal, or moved to another access code,
         # close (no presence, no typing, nothing); those still allowed come back when they reconnect.
-        _send(public_group(event.ticket_id), {"type": "access.revoked"})
+        group_send_from_sync(public_group(event.ticket_id), {"type": "access.revoked"})
     if event.name in ("ticket.created", "ticket.transitioned", "ticket.visibility_changed"):
-        _send(TICKET_LIST_GROUP, {"type": "list.changed", "ticket": event.ticket_number, "event": event.name})
+        group_send_from_sync(TICKET_LIST_GROUP, {"type": "list.changed", "ticket": event.ticket_number, "event": event.name})
 
 
 def _public_payload(event: events.DomainEvent) -> dict:
@@ -155,4 +113,4 @@ def push_message(event: events.DomainEvent) -> None:
         for language, message in event.payload["shown"].items()
     }
     group_message = {"type": "chat.message", "frames": frames}
-    _send(staff_group(event.ticket_id) if event.internal else public_group(event.ticket_id), group_message)
+    group_send_from_sync(staff_group(event.ticket_id) if event.internal else public_group(event.ticket_id), group_message)

@@ -39,12 +39,6 @@ def may_write(actor, ticket: Ticket) -> bool:
     return ticket.status != Status.DRAFT
 
 
-def sees_name(viewer_kind: str, other_kind: str) -> bool:
-    """Who learns whose name on a ticket's live page (presence, typing, read receipts): staff see
-    everyone there, code users see staff only (never another customer). Kinds: "staff", "code_user"."""
-    return viewer_kind == "staff" or other_kind == "staff"
-
-
 def write_refusal(actor, ticket: Ticket) -> str:
     if is_code_user(actor) and ticket.is_final:
         return _("This ticket is %(status)s: no more messages can be written.") % {"status": ticket.get_status_display()}
@@ -91,6 +85,14 @@ def render_system_text(message: Message) -> str:
             return _("%(name)s has released the ticket.") % names
         if data.get("change") == "forwarded":
             return _("%(name)s has forwarded the ticket to %(to)s.") % names
+    if data.get("event") == "video":  # post_video_notice
+        title = {"title": data.get("title", "")}
+        if data.get("change") == "start":
+            return _("The video session “%(title)s” has started: join it under Video sessions.") % title
+        if data.get("change") == "requested":
+            return _("A video session has been asked for: “%(title)s”.") % title
+        if data.get("change") == "confirm":
+            return _("The video session “%(title)s” is confirmed.") % title
     if data.get("event") == FEEDBACK_REQUESTED:  # request_feedback_on_done
         return _("Please rate the completed work: give it 1 to 5 stars, or tell us if the problem persists.")
     return message.text
@@ -245,6 +247,19 @@ def post_fleet_notice(event: events.DomainEvent) -> None:
     else:
         return  # a moderator's staffing change: the status notice tells the customer what matters
     system_message_post(ticket, text=f"{data['change']}: {data['name']}", data=data)
+
+
+def post_video_notice(event: events.DomainEvent) -> None:
+    """Subscriber of "video.session_changed": the conversation of a public ticket announces a public
+    session that was asked for, confirmed or started (internal sessions stay on the staff's tab)."""
+    if event.internal or event.payload["change"] not in ("requested", "confirm", "start"):
+        return
+    ticket = Ticket.objects.filter(pk=event.ticket_id).first()
+    if ticket is None or ticket.visibility != Visibility.PUBLIC:
+        return
+    data = {"event": "video", "change": event.payload["change"], "title": event.payload["title"],
+            "session_id": event.payload["session_id"]}
+    system_message_post(ticket, text=f"video {data['change']}: {data['title']}", data=data)
 
 
 def _staff_name(user_id: int) -> str:

@@ -211,6 +211,30 @@ def message_posted(w):
     return ticket, code_user(w["code_user"]), {"message_id": message.pk, "shown": messenger_services.shown(message)}, False
 
 
+def video_session_requested(w):
+    from videosessions import services as video_services
+
+    ticket = public_ticket(w, Status.IN_PROGRESS, assignees=[w["mia"]])
+    yield
+    session = video_services.session_request(w["code_user"], ticket, note="Morgen früh?")
+    payload = {"session_id": session.pk, "title": "Videositzung, angefragt von Karl Kunde", "change": "requested",
+               "state": "requested", "visibility": "public"}
+    return ticket, code_user(w["code_user"]), payload, False
+
+
+def internal_video_session_ended(w):
+    from videosessions import services as video_services
+
+    ticket = public_ticket(w, Status.IN_PROGRESS, assignees=[w["mia"]])
+    session = video_services.session_create(w["mia"], ticket, title="Rücksprache Technik")
+    video_services.session_join(w["mia"], session, channel="c-1")
+    yield
+    video_services.session_transition(w["mia"], session, "end")
+    payload = {"session_id": session.pk, "title": "Rücksprache Technik", "change": "end", "state": "ended",
+               "visibility": "internal"}
+    return ticket, staff(w["mia"]), payload, True
+
+
 def access_code_switched_off(w):
     from types import SimpleNamespace
 
@@ -253,6 +277,7 @@ SCENARIOS = {
     "fleet.offers_expired": [offers_expired],
     "fleet.seen": [seen],
     "messenger.message_posted": [message_posted],
+    "video.session_changed": [video_session_requested, internal_video_session_ended],
     "access_code.switched": [access_code_switched_off, access_code_switched_on_in_its_settings],
 }
 

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Status(models.TextChoices):
@@ -61,3 +62,18 @@ class HistoryAction(models.TextChoices):
     ASSIGNMENT = "assignment", _("Assignment changed")
     OFFER = "offer", _("Offer")
     FEEDBACK = "feedback", _("Feedback")
+    VIDEO = "video", _("Video session")
+
+
+class VideoSessionState(models.TextChoices):
+    """A video session's life (``videosessions``; here, beside the ticket's, so that the ticket's
+    history can name the states)."""
+
+    REQUESTED = "requested", pgettext_lazy("video session", "Requested")
+    CONFIRMED = "confirmed", pgettext_lazy("video session", "Confirmed")
+    RUNNING = "running", pgettext_lazy("video session", "Running")
+    ENDED = "ended", pgettext_lazy("video session", "Ended")
+    CANCELLED = "cancelled", pgettext_lazy("video session", "Cancelled")
+    # Nobody joined within VIDEO_MISSED_AFTER_MINUTES of the planned start. Its own state, not
+    # "Abgesagt": nobody called it off, and the record should say that the appointment was missed.
+    MISSED = "missed", pgettext_lazy("video session", "Missed")

@@ -189,6 +189,25 @@ def messenger_message_posted(ticket, actor, message, shown: dict) -> DomainEvent
     return _event(MESSENGER_MESSAGE_POSTED, ticket, actor, {"message_id": message.pk, "shown": shown})
 
 
+# --- video sessions -------------------------------------------------------------------------------
+
+VIDEO_SESSION_CHANGED = _declare(
+    "video.session_changed", ("session_id", "title", "change", "state", "visibility"),
+    "A video session of the ticket was created, requested, confirmed, started, ended, cancelled or "
+    "missed, somebody joined or left its call, a snapshot was kept or the session was rated "
+    "(`change`); internal sessions are staff only.",
+    "videosessions.services",
+)
+
+
+def video_session_changed(session, actor, *, change: str) -> DomainEvent:
+    payload = {
+        "session_id": session.pk, "title": session.title, "change": change, "state": session.state,
+        "visibility": session.visibility,
+    }
+    return _event(VIDEO_SESSION_CHANGED, session.ticket, actor, payload, internal=session.visibility == Visibility.INTERNAL)
+
+
 # --- access codes ---------------------------------------------------------------------------------
 
 ACCESS_CODE_SWITCHED = _declare(

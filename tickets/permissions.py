@@ -31,6 +31,13 @@ def is_staff(actor) -> bool:
     )
 
 
+def sees_name(viewer_kind: str, other_kind: str) -> bool:
+    """Who learns whose name on a ticket's live pages (presence, typing, read receipts, who is in a
+    video call): staff see everyone there, code users see staff only (never another customer).
+    Kinds: "staff", "code_user"."""
+    return viewer_kind == "staff" or other_kind == "staff"
+
+
 # --- code users ----------------------------------------------------------------------------------
 
 

@@ -30,7 +30,7 @@ UPDATE_POSTED = "ticket.update_posted"
 MESSAGE_POSTED = "message.posted"
 FEEDBACK_GIVEN = "feedback.given"
 ASSIGNMENT_CHANGED = "assignment.changed"
-VIDEO_SESSION_CHANGED = "video_session.changed"  # declared; issue 22 builds video sessions
+VIDEO_SESSION_CHANGED = "video_session.changed"
 TEST = "webhook.test"  # the "send a test" ping; nobody subscribes to it
 
 # The types an endpoint may subscribe to, in the order the settings page lists them.
@@ -56,6 +56,7 @@ SOURCES: dict[str, str] = {
     "fleet.assignee_added": ASSIGNMENT_CHANGED,
     "fleet.assignee_removed": ASSIGNMENT_CHANGED,
     "fleet.forwarded": ASSIGNMENT_CHANGED,
+    "video.session_changed": VIDEO_SESSION_CHANGED,
 }
 
 
@@ -105,6 +106,8 @@ def body_for(event: DomainEvent) -> dict | None:
     elif webhook_type == ASSIGNMENT_CHANGED:
         ids = [payload[key] for key in ("user_id", "from_user_id", "to_user_id") if key in payload]
         data["users"] = selectors.staff_names(ids)
+    elif webhook_type == VIDEO_SESSION_CHANGED:
+        data["video_session"] = selectors.video_session_for_webhook(payload["session_id"])
     data["event"] = payload
     return {"type": webhook_type, "timestamp": iso_utc(event.occurred_at), "data": data}
 

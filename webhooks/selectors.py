@@ -11,6 +11,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from common.errors import NotFound
 from fleet.models import User
 from tickets.models import Ticket, TicketUpdate
+from videosessions.models import VideoSession
 from webhooks.models import Attempt, Delivery, DeliveryState, Endpoint
 
 MANAGE_PERMISSION = "webhooks.change_endpoint"
@@ -102,3 +103,15 @@ def update_for_webhook(pk: int) -> dict | None:
 def staff_names(ids) -> list[dict]:
     names = {user.pk: user.display_name for user in User.objects.filter(pk__in=ids)}
     return [{"id": pk, "name": names.get(pk, "")} for pk in ids]
+
+
+def video_session_for_webhook(pk: int) -> dict | None:
+    session = VideoSession.objects.filter(pk=pk).first()
+    if session is None:
+        return None
+    moment = lambda value: value.isoformat() if value else None  # noqa: E731
+    return {
+        "id": session.pk, "title": session.title, "state": session.state, "visibility": session.visibility,
+        "planned_at": moment(session.planned_at), "started_at": moment(session.started_at),
+        "ended_at": moment(session.ended_at),
+    }

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from common.actors import display_name_of
-from tickets.choices import CreationStep, HistoryAction, Status, UpdateKind, Visibility
+from tickets.choices import CreationStep, HistoryAction, Status, UpdateKind, VideoSessionState, Visibility
 from tickets.models.access import CodeUser
 from tickets.models.ticket import Ticket
 
@@ -134,10 +134,12 @@ class TicketHistory(AppendOnlyModel):
         UpdateKind.PUBLIC: _("Public update"),
         UpdateKind.INTERNAL: _("Internal update"),
         "feedback": _("Rating"),
+        "video_session": _("Video session"),
+        "video_feedback": _("Rating of a video session"),
     }
 
     def _label_value(self, value: str) -> str:
-        choices = {"status": Status, "visibility": Visibility, "completed_steps": CreationStep}.get(self.field)
+        choices = {"status": Status, "visibility": Visibility, "completed_steps": CreationStep, "video_session": VideoSessionState}.get(self.field)
         if choices and value in choices.values:
             return str(choices(value).label)
         return value
