@@ -22,7 +22,7 @@ from django.conf import settings
 if not settings.configured:
     from config import settings as leitstand  # reading the environment only; no Django setup
 
-    if "redis" not in leitstand.CHANNEL_LAYERS["default"]["BACKEND"].lower():
+    if not leitstand.REDIS_URL:
         raise SystemExit("bench.floor needs REDIS_URL: two processes share their groups through Redis")
     settings.configure(
         DEBUG=False,

@@ -36,3 +36,23 @@ def test_the_proxy_serves_no_uploaded_files():
     assert "media" not in proxy_volumes
     nginx = (COMPOSE.parent / "deploy" / "nginx.conf").read_text()
     assert "alias /srv/media" not in nginx
+
+
+def test_the_turn_relay_is_debians_coturn_with_the_secret_leitstand_signs_with():
+    """Optional (profile "turn"): the same VIDEO_TURN_SECRET reaches coturn and Leitstand, coturn
+    checks time-limited credentials with it (use-auth-secret) and relays to public addresses only."""
+    import subprocess
+
+    compose = yaml.safe_load(COMPOSE.read_text())
+    coturn = compose["services"]["coturn"]
+    assert coturn["profiles"] == ["turn"]
+    assert coturn["environment"]["VIDEO_TURN_SECRET"] == compose["services"]["web"]["environment"]["VIDEO_TURN_SECRET"]
+    assert {"3478:3478/udp", "3478:3478/tcp"} <= set(coturn["ports"])
+    dockerfile = (COMPOSE.parent / "deploy" / "coturn" / "Dockerfile").read_text()
+    assert dockerfile.startswith("# TURN relay") and "FROM debian:bookworm-slim" in dockerfile
+    assert "apt-get install -y --no-install-recommends coturn" in dockerfile
+    entrypoint = COMPOSE.parent / "deploy" / "coturn" / "entrypoint.sh"
+    script = entrypoint.read_text()
+    assert '--use-auth-secret --static-auth-secret="$VIDEO_TURN_SECRET"' in script
+    assert "--no-loopback-peers" in script and "--denied-peer-ip=10.0.0.0-10.255.255.255" in script
+    assert subprocess.run(["sh", "-n", str(entrypoint)], capture_output=True).returncode == 0
