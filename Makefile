@@ -69,12 +69,16 @@ browser:
 lint-imports: install-dev
 	$(BIN)/lint-imports --no-cache
 
+# Which tests a pass runs (pytest -m); CI narrows them per pass (.ci/run), `make test` runs all.
+UNIT_TESTS ?= not e2e
+E2E_TESTS ?= e2e
+
 test-unit: install-dev compilemessages lint-imports
-	$(BIN)/pytest -m "not e2e"
+	$(BIN)/pytest -m "$(UNIT_TESTS)"
 
 # Playwright's sync API keeps an event loop on the main thread: browser tests run in their own process.
 test-e2e: install-dev compilemessages browser
-	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -m e2e
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -m "$(E2E_TESTS)"
 
 test: test-unit test-e2e
 

@@ -48,7 +48,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.schema_fuzz]
 
 
 class World:

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.layout]
 
 
 @pytest.mark.parametrize("width", [1360, 390])

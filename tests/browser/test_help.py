@@ -2,12 +2,16 @@
 Flottenmanagement tab to its article with one click on the "?", the articles at every width, and
 the code users' page in the portal."""
 
+import pytest
 from playwright.sync_api import expect
 
 from fleet.roles import Role
 from tests.browser.audit import audit_widths
 from tests.factories import AccessCodeFactory, TicketTemplateFactory, UserFactory, make_ticket
 from tickets.choices import Status
+
+# Layout and texts only: CI runs these once, in the embedded pass (pyproject's markers).
+pytestmark = pytest.mark.layout
 
 
 def test_staff_member_opens_the_fleet_help_from_the_ticket(page, asgi_server, login):

@@ -38,6 +38,9 @@ from webhooks import catalogue as webhook_catalogue
 from webhooks import sending as webhook_sending
 from webhooks.models import Attempt, Delivery, DeliveryState, Endpoint
 
+# Layout only: CI runs these once, in the embedded pass (pyproject's markers).
+pytestmark = pytest.mark.layout
+
 LONG_TITLE = (
     "Hydraulikpresse HP-4000 in Halle B verliert seit der Nachtschicht Öl am Hauptzylinder und "
     "stoppt beim Hochfahren mit Fehlercode E-4711"

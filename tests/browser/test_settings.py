@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from fleet.roles import Role
@@ -124,6 +125,7 @@ def test_admin_works_codes_templates_and_staff(page, asgi_server, login):
     expect(page.get_by_role("button", name="Wieder aktivieren")).to_be_visible()
 
 
+@pytest.mark.layout
 def test_every_settings_page_passes_the_audit(page, asgi_server, login):
     admin, template = _world()
     field = template.fields.first()
