@@ -11,6 +11,7 @@ SEEDERS = [
     "config.demo.tickets.seed_tickets",
     "config.demo.staff.seed_fleet",
     "config.demo.tickets.seed_feedback",
+    "config.demo.video.seed_video_sessions",
     "config.demo.tickets.spread_over_days",  # last: gives the fresh demo tickets a past of days and weeks
 ]
 
