@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include("guide.urls")),
     path("", include("portal.urls")),
+    path("", include("videosessions.urls")),
     path("settings/", include("administration.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),

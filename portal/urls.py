@@ -1,11 +1,12 @@
 from django.urls import path, re_path
 
 from common.converters import NUMBER
-from portal import views as portal
+from portal import video, views as portal
 
 app_name = "portal"
 
 TOKEN = r"(?P<token>[A-Za-z0-9_-]{20,64})"
+PK = r"(?P<pk>[0-9]{1,12})"
 
 urlpatterns = [
     path("c/", portal.start, name="start"),
@@ -20,4 +21,11 @@ urlpatterns = [
     re_path(rf"^c/{TOKEN}/tickets/{NUMBER}/cancel/$", portal.cancel, name="cancel"),
     re_path(rf"^c/{TOKEN}/tickets/{NUMBER}/feedback/$", portal.give_feedback, name="feedback"),
     re_path(rf"^c/{TOKEN}/tickets/{NUMBER}/problem/$", portal.problem_persists, name="problem"),
+    # video sessions (portal.video)
+    re_path(rf"^c/{TOKEN}/tickets/{NUMBER}/video/$", video.request_session, name="video-request"),
+    re_path(rf"^c/{TOKEN}/tickets/{NUMBER}/video/{PK}/$", video.call_page, name="video-call"),
+    re_path(rf"^c/{TOKEN}/tickets/{NUMBER}/video/{PK}/rate/$", video.rate, name="video-rate"),
+    re_path(rf"^c/{TOKEN}/tickets/{NUMBER}/video/{PK}/snapshots/$", video.snapshot_upload, name="video-snapshot-upload"),
+    re_path(rf"^c/{TOKEN}/tickets/{NUMBER}/video/{PK}/snapshots/(?P<snapshot>[0-9]{{1,12}})/$", video.snapshot_image, name="video-snapshot"),
+    re_path(rf"^c/{TOKEN}/tickets/{NUMBER}/video/{PK}/(?P<name>[a-z]{{1,20}})/$", video.transition, name="video-transition"),
 ]
