@@ -19,7 +19,7 @@ Options (argument, else environment variable, else default):
   --drain-seconds 5              BENCH_MSG_DRAIN_SECONDS
   --sockets 1000                 BENCH_MSG_SOCKETS
   --tickets 200                  BENCH_MSG_TICKETS (sockets / tickets per ticket; 5 = 3 staff + 2 code users)
-  --layer redis|redis-pubsub     BENCH_MSG_LAYER, else CHANNEL_LAYER_BACKEND (default redis)
+  --layer redis|redis-pubsub     BENCH_MSG_LAYER, else CHANNEL_LAYER_BACKEND (default redis-pubsub)
   --seed 1                       BENCH_MSG_SEED (which sockets send)
 A quick check: ``python -m bench bench_messenger --sockets 100 --tickets 20 --rates 10,20 --step-seconds 5``.
 """
@@ -49,7 +49,7 @@ REDIS_URL = "redis://127.0.0.1:6379/9"
 SIDES = ("floor", "leitstand")
 DEFAULTS = {
     "sides": "floor,leitstand", "rates": "25,50,100,150,200,250,300", "step_seconds": "15",
-    "drain_seconds": "5", "sockets": "1000", "tickets": "200", "layer": "redis", "seed": "1",
+    "drain_seconds": "5", "sockets": "1000", "tickets": "200", "layer": "redis-pubsub", "seed": "1",
 }
 # The per-socket rate limit (MESSENGER_RATE_*) set far above what the ladder sends, so that it does
 # not shape the result: a random sender can get a few messages in a row.

@@ -7,6 +7,7 @@ layer, a local-memory cache and Celery tasks executed in-process.
 
 from pathlib import Path
 import secrets
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -156,16 +157,22 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="leitstand"),
         }
     }
-    # CHANNEL_LAYER_BACKEND: "redis" (channels-redis's list-based layer) or "redis-pubsub" (its
-    # Pub/Sub layer); docs/performance.md has the measurement behind the default.
-    CHANNEL_LAYER_BACKEND = env.str("CHANNEL_LAYER_BACKEND", default="redis")
+    # CHANNEL_LAYER_BACKEND: "redis-pubsub" (channels-redis's Pub/Sub layer, made to say when it
+    # loses Redis: common.channel_layers) or "redis" (its list-based layer); docs/performance.md
+    # has the measurement behind the default.
+    CHANNEL_LAYER_BACKEND = env.str("CHANNEL_LAYER_BACKEND", default="redis-pubsub")
+    # Redis's Pub/Sub channels are server-wide, not per database: two installations (or test runs)
+    # on one Redis server with different database numbers would hear each other's groups. The
+    # default prefix names the database, so the number in REDIS_URL separates them as it does keys.
+    _redis_db = urlsplit(REDIS_URL).path.strip("/") or "0"
+    CHANNEL_LAYER_PREFIX = env.str("CHANNEL_LAYER_PREFIX", default=f"leitstand{_redis_db}")
     if CHANNEL_LAYER_BACKEND == "redis-pubsub":
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "common.channel_layers.OutageAwarePubSubChannelLayer",
                 "CONFIG": {
                     "hosts": [{"address": REDIS_URL}],
-                    "prefix": env.str("CHANNEL_LAYER_PREFIX", default="leitstand"),
+                    "prefix": CHANNEL_LAYER_PREFIX,
                 },
             }
         }
@@ -177,7 +184,7 @@ if REDIS_URL:
                     # socket_timeout=None: redis-py's 5 s default equals the layer's blocking
                     # read and would drop idle sockets (see docs/operations.md).
                     "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 1000}],
-                    "prefix": env.str("CHANNEL_LAYER_PREFIX", default="leitstand"),
+                    "prefix": CHANNEL_LAYER_PREFIX,
                     # One list per server process holds what waits for all its sockets: a
                     # shift opening its pages at once (presence of 1,000 sockets) needs room.
                     "capacity": 10000,

@@ -150,6 +150,7 @@ class TicketConsumer(LayerGuardedConsumer):
         self.pending_read = 0  # the highest id of receipts held back by the bucket
         self.read_flush = None
         self.groups_joined = []
+        self.shown_present = set()  # the channels of the sockets this client has been told are here
         await self.accept()
         # Every socket hears the ticket's public group; staff sockets also its staff group, code
         # users' sockets the group of their access code (switched off, it closes them).
@@ -308,19 +309,27 @@ class TicketConsumer(LayerGuardedConsumer):
         who, me = event["who"], getattr(self, "me", None)
         if who["channel"] == self.channel_name or me is None:
             return
-        if self._visible(who):
-            await self._send({"type": "presence", "change": "join", "who": self._public(who)})
+        await self._show_present(who)
         if permissions.sees_name(who["kind"], me["kind"]):  # the newcomer may see me
             # A full or unreachable channel of another socket degrades presence, never this socket.
             await self._layer(self.channel_layer.send(who["channel"], {"type": "presence.here", "who": me}))
 
     async def presence_leave(self, event):
-        if event["who"]["channel"] != self.channel_name and self._visible(event["who"]):
-            await self._send({"type": "presence", "change": "leave", "who": self._public(event["who"])})
+        who = event["who"]
+        if who["channel"] in self.shown_present:
+            self.shown_present.discard(who["channel"])
+            await self._send({"type": "presence", "change": "leave", "who": self._public(who)})
 
     async def presence_here(self, event):
-        if self._visible(event["who"]):
-            await self._send({"type": "presence", "change": "join", "who": self._public(event["who"])})
+        await self._show_present(event["who"])
+
+    async def _show_present(self, who):
+        """A socket is here: tell the client once. The same socket can be announced twice: on the
+        Pub/Sub layer a group message already on its way when this socket joined the group still
+        reaches it (an earlier socket's join), and that socket also answers this one's join."""
+        if who["channel"] != self.channel_name and who["channel"] not in self.shown_present and self._visible(who):
+            self.shown_present.add(who["channel"])
+            await self._send({"type": "presence", "change": "join", "who": self._public(who)})
 
     # --- helpers ------------------------------------------------------------------------------
     def _visible(self, who) -> bool:

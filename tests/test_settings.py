@@ -29,7 +29,8 @@ def test_database_engine_follows_database_url(db):
 def test_channel_layer_follows_redis_url():
     layer = get_channel_layer()
     if os.environ.get("REDIS_URL", "").strip():
-        assert type(layer).__module__.startswith("channels_redis")
+        backend = os.environ.get("CHANNEL_LAYER_BACKEND", "").strip() or "redis-pubsub"
+        assert type(layer).__name__ == {"redis-pubsub": "OutageAwarePubSubChannelLayer", "redis": "RedisChannelLayer"}[backend]
     else:
         assert type(layer).__name__ == "InMemoryChannelLayer"
 
@@ -153,13 +154,33 @@ def _layer_round_trip(env_overrides: dict, tmp_path) -> subprocess.CompletedProc
 
 
 def test_channel_layer_backend_chooses_between_the_two_redis_layers(tmp_path):
-    listed = _layer_round_trip({}, tmp_path)
+    default = _layer_round_trip({}, tmp_path)
+    assert default.stdout.strip() == "OutageAwarePubSubChannelLayer 7", default.stderr
+    listed = _layer_round_trip({"CHANNEL_LAYER_BACKEND": "redis"}, tmp_path)
     assert listed.stdout.strip() == "RedisChannelLayer 7", listed.stderr
     pubsub = _layer_round_trip({"CHANNEL_LAYER_BACKEND": "redis-pubsub"}, tmp_path)
     assert pubsub.stdout.strip() == "OutageAwarePubSubChannelLayer 7", pubsub.stderr
     wrong = _check({"REDIS_URL": REDIS_FOR_SETTINGS, "CHANNEL_LAYER_BACKEND": "memcached", "LEITSTAND_VAR_DIR": str(tmp_path)})
     assert wrong.returncode != 0
     assert "CHANNEL_LAYER_BACKEND must be redis or redis-pubsub, not 'memcached'" in wrong.stderr
+
+
+def test_the_channel_layer_prefix_names_the_redis_database(tmp_path):
+    """Pub/Sub channels are server-wide: installations on different Redis databases of one server
+    must not hear each other's groups, so the default prefix carries the database number."""
+    script = "import django; django.setup()\nfrom django.conf import settings\nprint(settings.CHANNEL_LAYERS['default']['CONFIG']['prefix'])\n"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "SECRET_KEY", "LEITSTAND_", "CHANNEL_LAYER"))}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "LEITSTAND_VAR_DIR": str(tmp_path)})
+
+    def prefix(**extra):
+        run = subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, env={**env, **extra}, capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+    assert prefix(REDIS_URL="redis://127.0.0.1:6379/7") == "leitstand7"
+    assert prefix(REDIS_URL="redis://127.0.0.1:6379/7", CHANNEL_LAYER_BACKEND="redis") == "leitstand7"
+    assert prefix(REDIS_URL="redis://127.0.0.1:6379") == "leitstand0"
+    assert prefix(REDIS_URL="redis://127.0.0.1:6379/7", CHANNEL_LAYER_PREFIX="desk-a") == "desk-a"
 
 
 def test_postgresql_connections_come_from_a_pool_unless_switched_off():
