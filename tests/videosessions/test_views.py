@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from messenger.models import Message
 from portal.sessions import sign_in_code_user
-from tests.factories import TicketTemplateFactory, UserFactory, make_ticket
+from tests.factories import CodeUserFactory, UserFactory, make_ticket
 from tickets.choices import HistoryAction, Status, Visibility
 from tickets.models import TicketHistory
 from videosessions import services
@@ -454,6 +454,10 @@ def test_a_finished_session_is_rated_once_then_thanks(client, desk):
     again = client.post(rate_url, {"stars": "1"})
     assert again.status_code == 409 and "Diese Videositzung wurde bereits bewertet." in _html(again)
     assert SessionFeedback.objects.get().stars == 4
+    # Another customer of the code sees that it was rated, not a thank-you, and no form.
+    client.logout()
+    other = _html(_portal(client, CodeUserFactory(access_code=desk["code"], display_name="Otto Kunde")).get(_ticket_page(desk)))
+    assert "Bewertet:" in other and "Danke für Ihre Bewertung!" not in other and f'action="{rate_url}"' not in other
     # Staff see the rating on the tab.
     client.force_login(desk["assignee"])
     assert "„Hat geholfen“" in _html(client.get(_tab(desk["ticket"])))
