@@ -1,6 +1,7 @@
 """Video sessions in the browser, the way people get there: staff open the ticket from the list
 through the side menu, open the tab "Video-Sessions" and plan a session; a customer on a phone
-asks for one on their ticket page, and the staff member's open tab shows the request by itself."""
+asks for one on their ticket page; the staff member's open tab shows the request by itself, and
+the customer's card the confirmation."""
 
 import re
 from datetime import timedelta
@@ -96,5 +97,14 @@ def test_staff_plan_a_session_and_a_customer_on_a_phone_asks_for_one(page, brows
     # Staff see the request on their open tab without reloading, with the button to confirm it.
     request_row = page.locator(".video-session", has_text="Das Quietschen beim Anfahren")
     expect(request_row).to_contain_text("Eva Kunde (Code-Nutzer)", timeout=5000)
-    expect(request_row.get_by_role("button", name=re.compile("^Bestätigen:"))).to_be_visible()
+    request_row.get_by_role("button", name=re.compile("^Bestätigen:")).click()
+    expect(page.get_by_role("status")).to_contain_text("bestätigt.")
+
+    # …and the customer's card shows the confirmation by itself: now they can join.
+    mine = phone.locator("#video .video-session", has_text="Das Quietschen beim Anfahren")
+    expect(mine.locator(".video-state")).to_have_text("Bestätigt", timeout=5000)
+    expect(mine.get_by_role("link", name=re.compile("^Beitreten"))).to_have_attribute(
+        "href", f"/c/{code.token}/tickets/{ticket.number}/video/{requested.pk}/")
+    requested.refresh_from_db()
+    assert requested.state == SessionState.CONFIRMED
     context.close()
