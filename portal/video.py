@@ -1,22 +1,97 @@
-"""The code user's doors of video sessions: ask for one, call off one's own request, rate a finished
-one, and the call page with its snapshots.
+"""The code user's doors of video sessions: ask for one, call off one's own request (or confirm what
+the service team planned), rate a finished one, and the call page with its snapshots.
 
-Skeleton: the real views replace these stubs.
+Each view passes the portal's gate (``portal.pages.ticket_for``: the same friendly 404 for whatever
+the visitor may not see), parses, calls one service and goes back to the ticket page's video card;
+a refusal shows the page again with why, and its status code.
 """
 
+from django.contrib import messages
 from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from common.errors import DomainError, NotFound
+from portal import pages
+from tickets.forms import add_domain_errors
+from videosessions import selectors as video_selectors
+from videosessions import services as video_services
+from videosessions.forms import RatingForm, RequestForm
+
+DONE = {
+    "confirm": gettext_lazy("Thank you: the video session is confirmed."),
+    "cancel": gettext_lazy("Your request for a video session has been called off."),
+}
 
 
+def _card_url(code, ticket) -> str:
+    return pages.ticket_url(code, ticket) + "#video"
+
+
+def _refused(request, found, error: DomainError, *, form=None, **forms):
+    """The ticket page again with why: next to the field the error names, else above the page."""
+    if form is not None and any(name in form.fields for name in error.errors):
+        add_domain_errors(form, error)
+    else:
+        messages.error(request, error.message)
+    return pages.render_ticket_page(request, *found, status=error.status_code, **forms)
+
+
+@require_POST
 def request_session(request, token, number):
-    raise Http404
+    try:
+        found = pages.ticket_for(request, token, number)
+    except NotFound:
+        return pages.unknown(request)
+    code, code_user, ticket = found
+    form = RequestForm(request.POST)
+    if not form.is_valid():
+        return pages.render_ticket_page(request, *found, status=400, video_request_form=form)
+    try:
+        video_services.session_request(
+            code_user, ticket, note=form.cleaned_data["note"], preferred_at=form.cleaned_data["preferred_at"]
+        )
+    except DomainError as error:
+        return _refused(request, found, error, form=form, video_request_form=form)
+    messages.success(request, _("Thank you: your request for a video session has been sent. The service team will confirm a time."))
+    return redirect(_card_url(code, ticket))
 
 
+@require_POST
 def transition(request, token, number, pk, name):
-    raise Http404
+    try:
+        found = pages.ticket_for(request, token, number)
+        code, code_user, ticket = found
+        session = video_selectors.session_for(code_user, ticket, pk)
+    except NotFound:
+        return pages.unknown(request)
+    try:
+        video_services.session_transition(code_user, session, name)
+    except DomainError as error:
+        return _refused(request, found, error)
+    messages.success(request, str(DONE.get(name, gettext_lazy("The video session has been updated."))))
+    return redirect(_card_url(code, ticket))
 
 
+@require_POST
 def rate(request, token, number, pk):
-    raise Http404
+    try:
+        found = pages.ticket_for(request, token, number)
+        code, code_user, ticket = found
+        session = video_selectors.session_for(code_user, ticket, pk)
+    except NotFound:
+        return pages.unknown(request)
+    form = RatingForm(session.pk, request.POST)
+    if not form.is_valid():
+        return pages.render_ticket_page(request, *found, status=400, video_rating_forms={session.pk: form})
+    try:
+        video_services.session_rate(code_user, session, stars=form.cleaned_data["stars"], text=form.cleaned_data["text"])
+    except DomainError as error:
+        return _refused(request, found, error, form=form, video_rating_forms={session.pk: form})
+    messages.success(request, _("Thank you for rating the video session!"))
+    return redirect(_card_url(code, ticket))
 
 
 def call_page(request, token, number, pk):

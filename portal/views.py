@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -23,8 +22,15 @@ from django.views.i18n import set_language as django_set_language
 from django_ratelimit.core import is_ratelimited
 
 from common.errors import DomainError, InvalidInput, NotFound
-from messenger.ui import panel_context
+from portal import pages
 from portal import sessions as code_sessions
+# The gate and the ticket page are shared with portal.video (the video sessions' doors).
+from portal.pages import FEEDBACK_IDS, PROBLEM_IDS, UPDATE_IDS
+from portal.pages import active_code as _active_code
+from portal.pages import signed_in as _signed_in
+from portal.pages import ticket_for as _ticket_for
+from portal.pages import ticket_url as _ticket_url
+from portal.pages import unknown as _unknown
 from portal.forms import (
     EntryCodeForm,
     FeedbackForm,
@@ -33,20 +39,13 @@ from portal.forms import (
     PortalTicketForm,
     ProblemForm,
 )
-from tickets import lifecycle, selectors, services
-from tickets.choices import PROGRESS_ORDER, Status, UpdateKind
+from tickets import selectors, services
 from tickets.forms import CustomFieldsForm, UpdateForm, add_domain_errors
-from tickets.models import AccessCode
 from tickets.downloads import attachment_response
 
 RATE_GROUP = "portal.code-entry"
 ARCHIVE_PAGE_SIZE = 20
 
-# The ticket page holds three forms with a "text" field (service log, rating, "problem persists"):
-# each gets ids of its own so that every label points at its field. The field names stay the same.
-UPDATE_IDS = "update_%s"
-FEEDBACK_IDS = "feedback_%s"
-PROBLEM_IDS = "problem_%s"
 
 
 def _limited(request, *, increment: bool) -> bool:
@@ -60,15 +59,6 @@ def _limited(request, *, increment: bool) -> bool:
 
 def _throttled(request):
     return render(request, "portal/throttled.html", status=429)
-
-
-def _unknown(request, status=404):
-    """The same page for unknown and inactive codes and for anything not to be found."""
-    return render(request, "portal/unknown.html", {"entry_form": EntryCodeForm()}, status=status)
-
-
-def _active_code(token: str) -> AccessCode | None:
-    return selectors.active_access_code(token=token)
 
 
 # --- entering -------------------------------------------------------------------------------------
@@ -149,15 +139,6 @@ def _identify(request, code):
     return render(request, "portal/identify.html", {"code": code, "form": form, "next": request.GET.get("next", "")}, status=status)
 
 
-def _signed_in(request, token):
-    """(code, code user) for a page that needs both; None when the visitor must (re)enter."""
-    code = _active_code(token)
-    if code is None or not code_sessions.pin_ok(request.session, code):
-        return None
-    code_user = code_sessions.code_user_from_session(request.session, code)
-    return (code, code_user) if code_user is not None else None
-
-
 # --- creating a ticket ----------------------------------------------------------------------------
 
 
@@ -204,22 +185,7 @@ def _names_fields(error, fields_form) -> bool:
     return any(key in fields_form.fields for key in (error.errors or {}))
 
 
-def _ticket_url(code, ticket) -> str:
-    return reverse("portal:ticket", args=[code.token, ticket.number])
-
-
 # --- the public ticket page ------------------------------------------------------------------------
-
-
-def _ticket_for(request, token, number):
-    """(code, code user, ticket) or NotFound: guessed numbers, other codes' and internal tickets,
-    switched-off codes and visitors without a code session all get the same answer."""
-    signed_in = _signed_in(request, token)
-    if signed_in is None:
-        raise NotFound(_("There is no such ticket, or you may not see it."))
-    code, code_user = signed_in
-    ticket = selectors.access_ticket(code_user, number)
-    return code, code_user, ticket
 
 
 @require_GET
@@ -232,43 +198,12 @@ def attachment(request, token, number, pk):
         return _unknown(request)
 
 
-def ticket_page(request, token, number, *, status=200, update_form=None, feedback_form=None, problem_form=None):
+def ticket_page(request, token, number, *, status=200, **forms):
     try:
         code, code_user, ticket = _ticket_for(request, token, number)
     except NotFound:
         return _unknown(request)
-    fields = selectors.custom_field_rows(ticket)
-    if request.method == "GET":
-        services.participant_seen(code_user, ticket)
-    context = {
-        "code": code, "code_user": code_user, "ticket": ticket, "fields": fields,
-        "steps": _public_steps(ticket),
-        "updates": selectors.public_updates(ticket),
-        "update_form": update_form or UpdateForm(auto_id=UPDATE_IDS),
-        "may_post": lifecycle.may_post_update(ticket, code_user, UpdateKind.PUBLIC),
-        "may_cancel": "cancel" in services.ticket_available_transitions(code_user, ticket),
-        "feedback_requested": selectors.feedback_requested(ticket),
-        # Only customers who took part rate; the others of the code see the ticket read-only.
-        "may_rate": selectors.is_participant(code_user, ticket),
-        "feedback": selectors.feedback_of(ticket),
-        "feedback_form": feedback_form or FeedbackForm(auto_id=FEEDBACK_IDS),
-        "problem_form": problem_form or ProblemForm(auto_id=PROBLEM_IDS),
-        "personal_link": request.build_absolute_uri(
-            reverse("portal:link", args=[code_sessions.personal_link_token(code_user, ticket)])
-        ),
-        **panel_context(ticket),
-    }
-    return render(request, "portal/ticket.html", context, status=status)
-
-
-def _public_steps(ticket):
-    order = [*PROGRESS_ORDER[1:], Status.CANCELLED]  # code users never see drafts
-    current = PROGRESS_ORDER.index(ticket.status) if ticket.status in PROGRESS_ORDER else -1
-    return [
-        {"value": s, "label": s.label, "current": s == ticket.status,
-         "passed": s in PROGRESS_ORDER and PROGRESS_ORDER.index(s) < current}
-        for s in order
-    ]
+    return pages.render_ticket_page(request, code, code_user, ticket, status=status, **forms)
 
 
 def _act(request, token, number, action, success, *, form_name=None, form=None):

@@ -25,7 +25,11 @@ def add_domain_errors(form: forms.Form, error: DomainError) -> None:
         form.add_error(None, error.message)
 
 
-_CODES = {"required", "max_length", "type", "invalid", "inactive", "too_many", "too_large"}
+_CODES = {
+    "required", "max_length", "type", "invalid", "inactive", "too_many", "too_large",
+    # video sessions (videosessions.services)
+    "past", "too_far", "ticket_internal", "staff_only", "range", "internal_session",
+}
 
 
 class GeneralForm(forms.Form):

@@ -1,7 +1,8 @@
 """The staff ticket page's frame: summary, status bar, tabs and the messenger beside it.
 
-The page is where the apps meet: the tickets' own tabs, the Flottenmanagement tab (``fleet``) and
-the conversation (``messenger``). ``render_ticket_page`` builds it for the detail views and for
+The page is where the apps meet: the tickets' own tabs, the Flottenmanagement tab (``fleet``), the
+Video-Sessions tab and the conversation's "start a video session" (``videosessions``) and the
+conversation (``messenger``). ``render_ticket_page`` builds it for the detail views and for
 other apps' actions that show the page again with an error (fleet's offers and assignments).
 The import-linter contract in pyproject.toml lists these few imports of higher apps by name.
 """
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from fleet import selectors as fleet_selectors
 from messenger.ui import panel_context
+from videosessions import pages as video_pages
 from tickets import lifecycle, selectors, services
 from tickets.choices import PROGRESS_ORDER, Status, UpdateKind, Visibility
 from tickets.forms import CustomFieldsForm, GeneralForm, StatusForm, UpdateForm
@@ -112,7 +114,8 @@ STATUS_FORM_ID = "status-form"
 
 
 def render_ticket_page(
-    request, ticket, tab, *, status=200, editing=False, status_form=None, update_form=None, edit_forms=None
+    request, ticket, tab, *, status=200, editing=False, status_form=None, update_form=None, edit_forms=None,
+    video_form=None,
 ):
     """The detail page with one tab open; also used by other apps' actions to show an error."""
     feedback = selectors.feedback_of(ticket)
@@ -127,6 +130,7 @@ def render_ticket_page(
         "feedback": feedback,
         "feedback_state": selectors.feedback_state(ticket, feedback),
         **panel_context(ticket),
+        **video_pages.panel_context(request.user, ticket),
     }
     if tab in ("updates", "internal"):
         kind = UpdateKind.INTERNAL if tab == "internal" else UpdateKind.PUBLIC
@@ -137,6 +141,8 @@ def render_ticket_page(
         context["may_post"] = lifecycle.may_post_update(ticket, request.user, kind)
         context["update_form"] = update_form or UpdateForm()
         context["internal"] = kind == UpdateKind.INTERNAL
+    if tab == "video":
+        context.update(video_pages.video_tab(request.user, ticket, form=video_form))
     if tab == "history":
         context["history"] = selectors.history_for(request.user, ticket)
     if tab == "fleet":

@@ -38,6 +38,25 @@ def may_create(ticket, actor) -> bool:
     return permissions.is_staff(actor) and permissions.can_see(actor, ticket) and ticket_open_for_sessions(ticket)
 
 
+def may_create_public(ticket, actor) -> bool:
+    """A public session (the ticket's code users see and join it) needs a public ticket; an internal
+    ticket has internal sessions only."""
+    return may_create(ticket, actor) and ticket.visibility == Visibility.PUBLIC
+
+
+def visibility_choices(ticket, actor) -> list[str]:
+    """The visibilities staff may give a new session of this ticket."""
+    if may_create_public(ticket, actor):
+        return [Visibility.INTERNAL, Visibility.PUBLIC]
+    return [Visibility.INTERNAL]
+
+
+def default_visibility(ticket, actor) -> str:
+    """A new session is public where it may be (a public ticket: the customer is usually who the
+    call is with, and "start now" in the conversation invites them), internal otherwise."""
+    return Visibility.PUBLIC if may_create_public(ticket, actor) else Visibility.INTERNAL
+
+
 def may_request(ticket, actor) -> bool:
     """A code user of a public ticket asks for a session."""
     return is_code_user(actor) and permissions.can_see(actor, ticket) and ticket_open_for_sessions(ticket)

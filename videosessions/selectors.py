@@ -50,6 +50,13 @@ def session_for(actor, ticket: Ticket, pk) -> VideoSession:
     return session
 
 
+def pending_request(code_user, ticket: Ticket) -> VideoSession | None:
+    """The code user's request on this ticket that staff have not answered yet (one at a time)."""
+    return VideoSession.objects.filter(
+        ticket=ticket, requested_by_code_user=code_user, state=SessionState.REQUESTED
+    ).first()
+
+
 def session_by_id(pk: int) -> VideoSession | None:
     return VideoSession.objects.select_related("ticket", "ticket__access_code", "ticket__template").filter(pk=pk).first()
 

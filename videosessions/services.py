@@ -30,13 +30,14 @@ from tickets.choices import HistoryAction, Visibility
 from tickets.models import STARS_MAX, STARS_MIN, Ticket
 from tickets.services.support import history_record, lock_ticket
 from tickets.services.updates import update_post
-from videosessions import rules
+from videosessions import rules, selectors
 from videosessions.choices import Provider, SessionState
 from videosessions.models import Participation, SessionFeedback, Snapshot, VideoSession
 
 TITLE_MAX = 200
 NOTE_MAX = 2000
 SNAPSHOT_TEXT_MAX = 500
+PLANNED_MAX_DAYS = 365  # a session is planned at most a year ahead
 
 TRANSITIONS = ("confirm", "start", "end", "cancel", "miss")
 TRANSITION_LABELS = {
@@ -89,15 +90,20 @@ def _clean_title(title) -> str:
     return clean_text(title, field="title", label=_("Title"), max_length=TITLE_MAX, required=True)
 
 
-def _clean_planned(planned_at, now: datetime) -> datetime | None:
+def _clean_planned(planned_at, now: datetime, *, field: str = "planned_at") -> datetime | None:
+    """A session's time: not in the past (a few minutes' grace), at most PLANNED_MAX_DAYS ahead."""
     if planned_at is None or planned_at == "":
         return None
     if not isinstance(planned_at, datetime):
-        raise InvalidInput(_("Enter a date and time."), errors={"planned_at": ["invalid"]})
+        raise InvalidInput(_("Enter a date and time."), errors={field: ["invalid"]})
     if timezone.is_naive(planned_at):
         planned_at = timezone.make_aware(planned_at)
     if planned_at < now - timedelta(minutes=5):
-        raise InvalidInput(_("The planned time is in the past."), errors={"planned_at": ["past"]})
+        raise InvalidInput(_("The planned time is in the past."), errors={field: ["past"]})
+    if planned_at > now + timedelta(days=PLANNED_MAX_DAYS):
+        raise InvalidInput(
+            _("The planned time is more than a year ahead."), errors={field: ["too_far"]}
+        )
     return planned_at
 
 
@@ -122,7 +128,7 @@ def session_create(
         raise PermissionDenied(_("You are not allowed to plan video sessions on this ticket."))
     if visibility not in Visibility.values:
         raise InvalidInput(_("Choose internal or public."), errors={"visibility": ["invalid"]})
-    if visibility == Visibility.PUBLIC and ticket.visibility != Visibility.PUBLIC:
+    if visibility == Visibility.PUBLIC and not rules.may_create_public(ticket, actor):
         raise InvalidInput(
             _("An internal ticket has internal video sessions only."), errors={"visibility": ["ticket_internal"]}
         )
@@ -148,21 +154,36 @@ def session_request(code_user, ticket: Ticket | int, *, note="", preferred_at=No
             )
         raise PermissionDenied(_("You cannot ask for a video session on this ticket."))
     note = clean_text(note, field="note", label=_("Note"), max_length=NOTE_MAX)
-    pending = VideoSession.objects.filter(
-        ticket=ticket, requested_by_code_user=code_user, state=SessionState.REQUESTED
-    ).exists()
-    if pending:
+    if selectors.pending_request(code_user, ticket) is not None:
         raise ConditionUnmet(_("You have asked for a video session already; the service team will answer it."))
     session = VideoSession.objects.create(
         ticket=ticket, title=_("Video session requested by %(name)s") % {"name": code_user.display_name},
-        visibility=Visibility.PUBLIC, planned_at=_clean_planned(preferred_at, now), note=note,
+        visibility=Visibility.PUBLIC, planned_at=_clean_planned(preferred_at, now, field="preferred_at"), note=note,
         provider=_provider(), room=_new_room(), requested_by_code_user=code_user,
     )
     _record(session, code_user, "requested")
     return session
 
 
+@transaction.atomic
+def session_start_now(actor, ticket: Ticket | int, *, title=None, visibility: str | None = None,
+                      now: datetime | None = None) -> VideoSession:
+    """Staff start a session at once (the messenger's one click, "start now" on the tab): created
+    and Läuft in one step, public where the rules make that the default. Nobody joining ends it
+    after VIDEO_EMPTY_END_MINUTES (the sweep)."""
+    now = now or timezone.now()
+    ticket = lock_ticket(ticket)
+    if visibility is None:
+        visibility = rules.default_visibility(ticket, actor)
+    session = session_create(actor, ticket, title=_("Video session") if title is None else title,
+                             visibility=visibility, now=now)
+    return session_transition(actor, session, "start", now=now)
+
+
 # --- the lifecycle ----------------------------------------------------------------------------------
+
+# What a person steers by hand (``miss`` is the sweep's).
+MANUAL_TRANSITIONS = ("confirm", "start", "end", "cancel")
 
 
 def _check_transition(session: VideoSession, actor, name: str):
@@ -189,6 +210,11 @@ def transition_allowed(actor, session: VideoSession, name: str) -> bool:
     except DomainError:
         return False
     return True
+
+
+def available_transitions(actor, session: VideoSession) -> list[str]:
+    """The transitions this actor may do on the session now, in the order the pages show them."""
+    return [name for name in MANUAL_TRANSITIONS if transition_allowed(actor, session, name)]
 
 
 @transaction.atomic

@@ -459,8 +459,10 @@
       const area = event.detail.area;
       if (area === "status" || area === "ticket") wanted.add(".ticket-summary");
       if (area === "status" || area === "fleet") wanted.add("#status-bar");
-      const panel = document.querySelector(".tab-panel[data-live-areas]");
-      if (panel && panel.dataset.liveAreas.split(" ").includes(area)) wanted.add(panel.dataset.liveTarget);
+      // Every part that says which areas it shows (the open tab; on the customer's page also the video card).
+      for (const panel of document.querySelectorAll("[data-live-areas]")) {
+        if (panel.dataset.liveAreas.split(" ").includes(area)) wanted.add(panel.dataset.liveTarget);
+      }
       if (!wanted.size) return;
       window.clearTimeout(timer);
       timer = window.setTimeout(refresh, 150);

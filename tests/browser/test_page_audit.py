@@ -34,6 +34,7 @@ from tickets import services
 from tickets.choices import FieldType, Status
 from tickets.models import CodeUser
 from tickets.services import feedback_submit, ticket_follow
+from videosessions import services as video_services
 from webhooks import catalogue as webhook_catalogue
 from webhooks import sending as webhook_sending
 from webhooks.models import Attempt, Delivery, DeliveryState, Endpoint
@@ -75,6 +76,27 @@ def _fill_fields(actor, ticket):
     })
 
 
+def _video_sessions(staff, colleague, customer, ticket, *, rate=False):
+    """The Video-Sessions tab (and the customer's card) with one of each: running with people in
+    the call, planned (public and internal), asked for with a long note, held (one rated where the
+    template asks, one waiting for its rating), called off."""
+    now = timezone.now()
+    running = video_services.session_start_now(colleague, ticket, title="Ölverlust zeigen " + UNBROKEN)
+    video_services.session_join(colleague, running, channel="audit-1")
+    video_services.session_join(customer, running, channel="audit-2")
+    video_services.session_create(staff, ticket, title=LONG_TITLE, visibility="public", planned_at=now + timedelta(days=2))
+    video_services.session_create(staff, ticket, title="Intern abstimmen", planned_at=now + timedelta(hours=3))
+    for title in ("Dichtung prüfen", "Nachkontrolle"):  # the first rated (where asked), the second waiting for it
+        held = video_services.session_create(staff, ticket, title=title, visibility="public")
+        video_services.session_join(staff, held, channel=f"audit-{title}")
+        video_services.session_transition(staff, held, "end")
+        if rate and title == "Dichtung prüfen":
+            video_services.session_rate(customer, held, stars=4, text=LONG_TEXT)
+    video_services.session_request(customer, ticket, note=LONG_TEXT + " " + LINK, preferred_at=now + timedelta(days=1))
+    called_off = video_services.session_create(staff, ticket, title="Erster Termin", planned_at=now + timedelta(hours=1))
+    video_services.session_transition(staff, called_off, "cancel")
+
+
 def test_every_staff_page_fits_every_screen(browser, asgi_server):
     admin = UserFactory(role=Role.ADMINISTRATOR, username="anna", first_name="Anna-Katharina",
                         last_name="Adler-Wiesenthal von Hohenberg")
@@ -95,6 +117,7 @@ def test_every_staff_page_fits_every_screen(browser, asgi_server):
     services.update_post(mia, ticket, text=LONG_TEXT + " " + LINK)
     services.update_post(customer, ticket, text="Die Presse steht wieder still, bitte dringend kommen.")
     services.update_post(admin, ticket, text="Intern: " + UNBROKEN, internal=True)
+    _video_sessions(admin, mia, customer, ticket)
 
     # A list of many, in every state; an offer for Anna; a rated and a closed ticket for the archive.
     for n, status in enumerate([Status.OPEN, Status.ASSIGNED, Status.IN_PROGRESS, Status.DONE] * 3):
@@ -164,6 +187,7 @@ def test_every_portal_page_fits_every_screen(browser, asgi_server):
     working = _fill_fields(staff, working)
     services.update_post(staff, working, text=LONG_TEXT + " " + LINK)
     services.update_post(someone, working, text=UNBROKEN)
+    _video_sessions(staff, staff, someone, working, rate=True)
     done = make_ticket(Status.DONE, assignees=[staff], access_code=code, title=LONG_TITLE + " (fertig)")
     make_ticket(Status.OPEN, access_code=code, title="Licht flackert")
     rated = make_ticket(Status.DONE, access_code=code, title="Ölwechsel " + UNBROKEN)

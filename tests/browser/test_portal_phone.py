@@ -64,7 +64,7 @@ def test_customer_reports_from_a_phone_in_english(phone, asgi_server, screenshot
     assert ticket.messages.get(author_code_user__display_name="Sam Smith").text == "It started this morning."
 
     # She switches to German: the page, and her e-mails from now on.
-    phone.get_by_role("button", name="DE").click()
+    phone.get_by_role("button", name="DE", exact=True).click()  # exact: not "Ask for a viDEo session"
     expect(phone.locator("html")).to_have_attribute("lang", "de")
     expect(phone.locator('#status-bar [aria-current="step"]')).to_have_text("Offen")
     assert CodeUser.objects.get(display_name="Sam Smith").preferred_language == "de"

@@ -186,3 +186,44 @@ def test_turn_credentials_follow_the_coturn_rest_scheme(settings):
         {"urls": ["turn:turn.example.org:3478?transport=udp"], "username": "1700003600:p7",
          "credential": "13YRgEztJXMXjQb8po2BUFPILo0="},
     ]
+
+
+def test_available_transitions_are_what_the_actor_may_do_now(desk):
+    staff, customer = desk["assignee"], desk["customer"]
+    planned = _public_session(desk, planned_at=timezone.now() + timedelta(hours=1))
+    assert services.available_transitions(staff, planned) == ["confirm", "start", "cancel"]
+    assert services.available_transitions(customer, planned) == ["confirm"]  # what staff planned
+    assert services.available_transitions(desk["stranger"], planned) == []
+    requested = services.session_request(customer, desk["ticket"])
+    assert services.available_transitions(customer, requested) == ["cancel"]  # their own request
+    confirmed = services.session_transition(staff, requested, "confirm")
+    assert services.available_transitions(customer, confirmed) == ["start", "cancel"]
+    running = services.session_transition(staff, confirmed, "start")
+    assert services.available_transitions(staff, running) == ["end"]
+    assert services.available_transitions(customer, running) == []
+    ended = services.session_transition(staff, running, "end")
+    assert services.available_transitions(staff, ended) == []
+
+
+def test_start_now_is_public_on_a_public_ticket_and_internal_on_an_internal_one(desk, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        public = services.session_start_now(desk["assignee"], desk["ticket"])
+    assert (public.state, public.visibility, public.title) == (SessionState.RUNNING, Visibility.PUBLIC, "Videositzung")
+    assert public.started_at is not None and len(callbacks) == 2  # created, started
+    internal = services.session_start_now(desk["assignee"], desk["internal_ticket"], title="Intern")
+    assert (internal.state, internal.visibility) == (SessionState.RUNNING, Visibility.INTERNAL)
+    assert rules.default_visibility(desk["ticket"], desk["assignee"]) == Visibility.PUBLIC
+    assert rules.visibility_choices(desk["internal_ticket"], desk["assignee"]) == [Visibility.INTERNAL]
+    with pytest.raises(PermissionDenied):
+        services.session_start_now(desk["customer"], desk["ticket"])
+
+
+def test_a_session_is_planned_at_most_a_year_ahead(desk):
+    now = timezone.now()
+    services.session_create(desk["assignee"], desk["ticket"], title="ok", planned_at=now + timedelta(days=365), now=now)
+    with pytest.raises(InvalidInput, match="mehr als ein Jahr") as refused:
+        services.session_create(desk["assignee"], desk["ticket"], title="zu weit", planned_at=now + timedelta(days=366), now=now)
+    assert refused.value.errors == {"planned_at": ["too_far"]}
+    with pytest.raises(InvalidInput) as refused:
+        services.session_request(desk["customer"], desk["ticket"], preferred_at=now + timedelta(days=400), now=now)
+    assert refused.value.errors == {"preferred_at": ["too_far"]}
