@@ -40,7 +40,7 @@ def record(actor, session: VideoSession) -> list[dict]:
     for stay in session.participations.all():
         own = (stay.code_user_id == actor.pk) if viewer == "code_user" else (stay.user_id == actor.pk)
         name = stay.name if own or permissions.sees_name(viewer, stay.kind) else _("Customer")
-        rows.append({"name": name, "kind": stay.kind, "joined_at": stay.joined_at, "left_at": stay.left_at})
+        rows.append({"peer": stay.pk, "name": name, "kind": stay.kind, "joined_at": stay.joined_at, "left_at": stay.left_at})
     return rows
 
 

@@ -70,7 +70,8 @@
         rejoin: root.querySelector(".call-rejoin"),
       };
       this.peers = new Map(); // peer id -> {who, pc, stream, tile, item, record, chain, pending, media}
-      this.recordRows = new Map(); // peer id -> record row
+      this.recordRows = new Map(); // peer id (the stay's id) -> record row, the page's own first
+      for (const row of document.querySelectorAll(".call-record-list li[data-peer]")) this.recordRows.set(Number(row.dataset.peer), row);
       this.stream = null; // what the camera and microphone give (may be none)
       this.audioTrack = null;
       this.cameraTrack = null;
@@ -580,6 +581,7 @@
       if (!this.recordList || this.recordRows.has(who.peer)) return;
       const row = el("li");
       row.dataset.kind = who.kind;
+      row.dataset.peer = String(who.peer);
       row.append(el("strong", "record-name", isMe ? who.name + " (" + t.you + ")" : this.nameOf(who)), document.createTextNode(" "));
       const span = el("span", "muted", t.joinedAt + " ");
       span.append(timeNode(new Date()));
@@ -690,13 +692,16 @@
         this.call.showState(t.noFrame);
         return;
       }
-      const scale = Math.min(1, 1280 / video.videoWidth);
+      // Between 960 and 1280 pixels wide: a small frame (the call starts low) is enlarged so that
+      // the marks are sharp; a large one is reduced to keep the upload small.
+      const scale = video.videoWidth < 960 ? 960 / video.videoWidth : Math.min(1, 1280 / video.videoWidth);
       const width = Math.round(video.videoWidth * scale);
       const height = Math.round(video.videoHeight * scale);
       for (const canvas of [this.frame, this.canvas]) {
         canvas.width = width;
         canvas.height = height;
       }
+      this.canvas.style.setProperty("--ratio", String(width / height));
       this.frame.getContext("2d").drawImage(video, 0, 0, width, height);
       this.shapes = [];
       this.error.textContent = "";
@@ -720,7 +725,7 @@
     }
 
     drawShape(ctx, shape) {
-      const width = Math.max(3, this.canvas.width / 220);
+      const width = Math.max(4, this.canvas.width / 150);
       const { from, to } = shape;
       const path = () => {
         ctx.beginPath();
