@@ -13,6 +13,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.audit import audit
 from tests.browser.conftest import ARTIFACTS, CHROMIUM_ARGS
 from tests.factories import PASSWORD, AccessCodeFactory, CodeUserFactory, UserFactory, make_ticket
 from tests.servers import AsgiServer, database_url_for_subprocess
@@ -158,6 +159,9 @@ def test_staff_and_a_customer_on_a_phone_see_each_other_share_a_snapshot_and_one
     fits_the_screen(phone)
     shot(phone, "video-call-phone")
     shot(staff, "video-call-desk")
+    # One layout, nothing sideways, no duplicate ids, no serious accessibility violation.
+    audit(staff, "video-call-audit")
+    audit(phone, "video-call-portal-audit", staff=False)
 
     # Mute on the phone: the desk sees it in the list.
     phone.get_by_role("button", name="Mute microphone").click()
@@ -185,6 +189,7 @@ def test_staff_and_a_customer_on_a_phone_see_each_other_share_a_snapshot_and_one
         let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 230 && d[i + 1] < 90 && d[i + 2] < 80) n++; return n; }""")
     assert red > 500, f"only {red} red pixels: the marks are missing"
     shot(staff, "video-call-annotation")
+    audit(staff, "video-call-annotation-audit")
     dialog.get_by_role("button", name="Send snapshot").click()
     expect(dialog).to_be_hidden()
 
