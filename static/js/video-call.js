@@ -284,7 +284,9 @@
     connect() {
       this.showState(this.me ? t.reconnecting : t.connecting);
       const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-      const socket = new WebSocket(scheme + location.host + config.wsPath);
+      // Back after losing the socket: the previous stay ends at once (no ghost in the others' lists).
+      const query = this.me ? "?replaces=" + encodeURIComponent(this.me.peer) : "";
+      const socket = new WebSocket(scheme + location.host + config.wsPath + query);
       this.socket = socket;
       this.helloed = false;
       socket.addEventListener("message", (event) => {
@@ -339,6 +341,7 @@
       this.helloed = true;
       this.backoff = 1000;
       this.refusal = null;
+      if (this.me && this.me.peer !== frame.me.peer) this.recordLeft(this.me.peer); // the stay before the reconnect
       this.me = frame.me;
       this.iceServers = frame.ice_servers || [];
       this.canEnd = frame.can_end;

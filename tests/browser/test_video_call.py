@@ -272,3 +272,27 @@ def test_the_call_refuses_who_comes_past_the_limit(call_browser, desk):
         expect(staff.locator(".call-people-list li")).to_have_count(1)
     finally:
         server.stop()
+
+
+def test_after_a_server_restart_both_pages_reconnect_and_see_each_other_again(call_browser, desk):
+    server = AsgiServer(database_url=database_url_for_subprocess())
+    server.start()
+    try:
+        staff = staff_page(call_browser, server, desk["staff"], staff_path(desk))
+        expect(staff.locator(".call-people-list")).to_contain_text("Mia Schneider (You)")
+        phone = phone_page(call_browser, server, desk)
+        wait_for_video_from_the_other(staff, "staff")
+        server.stop()
+        expect(staff.get_by_role("status").first).to_have_text("The connection to the call was lost. Reconnecting …")
+        expect(phone.get_by_role("status").first).to_have_text("The connection to the call was lost. Reconnecting …")
+        server = AsgiServer(database_url=database_url_for_subprocess(), port=server.port)
+        server.start()
+        # Backoff with jitter (at most 10 s): both come back, meet again, and the video flows anew.
+        expect(staff.locator(".call-people-list li")).to_have_count(2, timeout=30000)
+        expect(phone.locator(".call-people-list li")).to_have_count(2, timeout=30000)
+        for page, who in ((staff, "staff"), (phone, "customer")):
+            page.evaluate("() => { window.__connections = window.__connections.filter((pc) => pc.connectionState !== 'closed'); }")
+            wait_for_video_from_the_other(page, who)
+        expect(staff.locator(".call-people-list")).to_contain_text("Petra Huber")
+    finally:
+        server.stop()
