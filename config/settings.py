@@ -401,6 +401,8 @@ VIDEO_STALE_SECONDS = env.int("VIDEO_STALE_SECONDS", default=90)
 VIDEO_MAX_FRAME_BYTES = env.int("VIDEO_MAX_FRAME_BYTES", default=64 * 1024)
 VIDEO_RATE_BURST = env.int("VIDEO_RATE_BURST", default=60)
 VIDEO_RATE_PER_SECOND = env.float("VIDEO_RATE_PER_SECOND", default=20.0)
+# An annotated snapshot from the call (a PNG of one video frame: rarely above 2 MB).
+VIDEO_SNAPSHOT_MAX_BYTES = env.int("VIDEO_SNAPSHOT_MAX_BYTES", default=4 * 1024 * 1024)
 
 # --- Code-user portal and feedback ------------------------------------------------------
 # Code entry and PIN attempts per client IP (django-ratelimit syntax, e.g. "10/m").

@@ -8,16 +8,19 @@ a refusal shows the page again with why, and its status code.
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from common.errors import DomainError, NotFound
 from portal import pages
+from tickets.downloads import attachment_response
 from tickets.forms import add_domain_errors
 from videosessions import selectors as video_selectors
 from videosessions import services as video_services
+from videosessions import ui as video_ui
 from videosessions.forms import RatingForm, RequestForm
 
 DONE = {
@@ -94,13 +97,55 @@ def rate(request, token, number, pk):
     return redirect(_card_url(code, ticket))
 
 
+# --- the call page and its snapshots -----------------------------------------------------------------
+
+
+def _call_for(request, token, number, pk):
+    """(code, code user, session) of the call page's doors, or NotFound: the portal's gate, then the
+    session as the code user may see it."""
+    code, code_user, ticket = pages.ticket_for(request, token, number)
+    return code, code_user, video_selectors.session_for(code_user, ticket, pk)
+
+
+def _call_snapshot_url(code, session):
+    return lambda snapshot_pk: reverse(
+        "portal:video-snapshot", args=[code.token, session.ticket.number, session.pk, snapshot_pk]
+    )
+
+
+@require_GET
 def call_page(request, token, number, pk):
-    raise Http404
+    try:
+        code, code_user, session = _call_for(request, token, number, pk)
+    except NotFound:
+        return pages.unknown(request)
+    ticket_url = pages.ticket_url(code, session.ticket)
+    context = video_ui.call_context(
+        request, code_user, session, base_template="portal/base.html", back_url=ticket_url,
+        chat_url=ticket_url + "#messenger",
+        upload_url=reverse("portal:video-snapshot-upload", args=[code.token, session.ticket.number, session.pk]),
+        snapshot_url_of=_call_snapshot_url(code, session),
+    )
+    return render(request, "videosessions/call.html", {**context, "code": code, "code_user": code_user})
 
 
+@require_POST
 def snapshot_upload(request, token, number, pk):
-    raise Http404
+    try:
+        code, code_user, session = _call_for(request, token, number, pk)
+    except NotFound:
+        return pages.unknown(request)
+    return video_ui.snapshot_upload_response(request, code_user, session, _call_snapshot_url(code, session))
 
 
+@require_GET
 def snapshot_image(request, token, number, pk, snapshot):
-    raise Http404
+    try:
+        _code, code_user, session = _call_for(request, token, number, pk)
+        found = video_selectors.snapshot_for(code_user, session, snapshot)
+        attachment = found.update.attachments.first()
+        if attachment is None:
+            raise NotFound(_("This snapshot does not exist."))
+        return attachment_response(attachment)
+    except (NotFound, Http404):  # not theirs, or the stored file is gone
+        return pages.unknown(request)

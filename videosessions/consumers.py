@@ -10,7 +10,8 @@ Frames are JSON objects with a ``type``. From the client:
   {"type": "end"}                                                   (staff) → everyone: {"type": "ended"}, sockets close
   {"type": "ping"}                                                  → {"type": "pong"} (and the stay is alive)
 To the client besides: "hello" (me, the peers already in the call, ICE servers), "peer.joined",
-"peer.left", "error". Joining is ``videosessions.services.session_join``: who may not (not their
+"peer.left", "error". A page that lost its socket reconnects to ``ws/video/<id>/?replaces=<its
+previous peer id>``: that stay ends at once (everyone hears "peer.left"). Joining is ``videosessions.services.session_join``: who may not (not their
 session, ended, full) gets an error frame with the reason and the socket closes with 4403; a
 bad frame gets an error and the socket stays; a lost channel layer closes with 4013 (the page
 rejoins).
@@ -21,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -45,6 +47,7 @@ SEEN_EVERY_SECONDS = 15.0
 class VideoConsumer(LayerGuardedConsumer):
     async def connect(self):
         self.participation = None
+        self.replaced = None
         self.peers: dict[int, dict] = {}  # peer id → {"channel", "kind", "name"}
         self.language = self._language()
         try:
@@ -67,6 +70,8 @@ class VideoConsumer(LayerGuardedConsumer):
         self.seen_at = time.monotonic()
         self.peers = others
         await self._send(hello)
+        if self.replaced is not None:  # the page's stay before it lost the socket: over
+            await self._layer(self.channel_layer.group_send(self.group, {"type": "peer.left", "peer": self.replaced}))
         await self._layer(self.channel_layer.group_send(self.group, {"type": "peer.joined", "who": self.me}))
 
     @database_sync_to_async
@@ -79,8 +84,12 @@ class VideoConsumer(LayerGuardedConsumer):
         actor = socket_actor(self.scope.get("session"), lambda: session.ticket.access_code_id)
         if actor is None or not rules.may_see(actor, session):
             return None
+        replaced = self._replaces()
+        if replaced is not None and not services.session_leave_replaced(actor, session, replaced):
+            replaced = None
         with translation.override(self.language):
             participation = services.session_join(actor, session, channel=self.channel_name)
+        self.replaced = replaced
         self.actor, self.session, self.participation = actor, session, participation
         self.group = call_group(session.pk)
         self.me = {"peer": participation.pk, "kind": participation.kind, "name": participation.name, "channel": self.channel_name}
@@ -99,6 +108,14 @@ class VideoConsumer(LayerGuardedConsumer):
             "can_store_internal": rules.may_store_snapshot(session, actor, public=False),
         }
         return hello, others
+
+    def _replaces(self) -> int | None:
+        """``?replaces=<stay>``: the page comes back after losing its socket (its previous stay)."""
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("replaces", [""])
+        try:
+            return whole_number(values[0], default=None)
+        except ValueError:
+            return None
 
     async def _leave(self):
         await super()._leave()

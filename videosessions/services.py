@@ -309,6 +309,21 @@ def session_leave(participation_id: int, *, now: datetime | None = None) -> None
     _record(session, participation.user or participation.code_user, "left", old=session.state)
 
 
+def session_leave_replaced(actor, session: VideoSession, participation_id: int, *, now: datetime | None = None) -> bool:
+    """A page that lost its socket comes back naming its previous stay: that stay is over now (not
+    only once its socket's silence makes it stale), so the others stop seeing a ghost and the call
+    has its place free. Only the person's own open stay in this session; False for anything else."""
+    if actor is None:
+        return False
+    own = Participation.objects.filter(
+        pk=participation_id, session=session, left_at__isnull=True,
+        **actor_columns(actor, user_field="user", code_user_field="code_user"),
+    ).exists()
+    if own:
+        session_leave(participation_id, now=now)
+    return own
+
+
 def session_seen(participation_id: int, *, now: datetime | None = None) -> bool:
     """The socket is alive (its pings); False when its stay was ended meanwhile (the session ended)."""
     now = now or timezone.now()

@@ -223,3 +223,34 @@ async def test_code_users_leave_the_call_when_the_ticket_turns_internal(call):
     await staff_ws.send_json_to({"type": "ping"})
     assert await next_of(staff_ws, "pong") == {"type": "pong"}
     await staff_ws.disconnect()
+
+
+async def test_a_page_back_after_losing_its_socket_ends_its_previous_stay_at_once(call):
+    staff_ws, staff_hello = await join(call, "assignee")
+    customer_ws, customer_hello = await join(call, "customer")
+    old_peer = customer_hello["me"]["peer"]
+    await next_of(staff_ws, "peer.joined")
+    # The connection is lost without a goodbye: the server still holds her stay.
+    await database_sync_to_async(
+        lambda: Participation.objects.filter(pk=old_peer).update(channel="gone")
+    )()
+    back = communicator(call["session"].pk, call["sessions"]["customer"])
+    back.scope["query_string"] = f"replaces={old_peer}".encode()
+    connected, _ = await back.connect(timeout=5)
+    assert connected
+    hello = await next_of(back, "hello")
+    assert [p["name"] for p in hello["peers"]] == ["Mia Schneider"]  # not her own ghost
+    assert await next_of(staff_ws, "peer.left") == {"type": "peer.left", "peer": old_peer}
+    assert (await next_of(staff_ws, "peer.joined"))["who"]["peer"] == hello["me"]["peer"]
+    left = await database_sync_to_async(lambda: Participation.objects.get(pk=old_peer).left_at)()
+    assert left is not None
+    # Someone else's stay cannot be ended that way.
+    other = communicator(call["session"].pk, call["sessions"]["neighbour"])
+    other.scope["query_string"] = f"replaces={staff_hello['me']['peer']}".encode()
+    connected, _ = await other.connect(timeout=5)
+    assert connected
+    await next_of(other, "hello")
+    staff_left = await database_sync_to_async(lambda: Participation.objects.get(pk=staff_hello["me"]["peer"]).left_at)()
+    assert staff_left is None
+    for ws in (staff_ws, customer_ws, back, other):
+        await ws.disconnect()
