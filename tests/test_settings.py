@@ -1,5 +1,6 @@
 """The environment decides which services run; a silent fallback to SQLite must fail CI."""
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -34,10 +35,14 @@ def test_channel_layer_follows_redis_url():
     else:
         assert type(layer).__name__ == "InMemoryChannelLayer"
 
-    # Whichever layer it is, a message sent to a channel arrives.
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.send)(channel, {"type": "test.ping", "value": 42})
-    assert async_to_sync(layer.receive)(channel) == {"type": "test.ping", "value": 42}
+    # Whichever layer it is, a message sent to a channel arrives (on one event loop: the Pub/Sub
+    # layer keeps its subscriptions per loop, as a server process has one).
+    async def round_trip():
+        channel = await layer.new_channel()
+        await layer.send(channel, {"type": "test.ping", "value": 42})
+        return await asyncio.wait_for(layer.receive(channel), timeout=10)
+
+    assert async_to_sync(round_trip)() == {"type": "test.ping", "value": 42}
 
 
 def test_cache_and_celery_follow_redis_url():
