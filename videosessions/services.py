@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from common.actors import actor_columns, is_code_user
 from common.errors import ConditionUnmet, DomainError, InvalidInput, NotFound, PermissionDenied, WrongState
@@ -274,8 +274,11 @@ def session_join(actor, session: VideoSession | int, *, channel: str, now: datet
         )
     if session.provider == Provider.MESH and _open(session, now).count() >= settings.VIDEO_MESH_MAX:
         raise SessionFull(
-            _("This call is full: at most %(count)d people can take part in a call in the browser. Please try again later or ask the service team.")
-            % {"count": settings.VIDEO_MESH_MAX},
+            ngettext(
+                "This call is full: at most %(count)d person can take part in a call in the browser. Please try again later or ask the service team.",
+                "This call is full: at most %(count)d people can take part in a call in the browser. Please try again later or ask the service team.",
+                settings.VIDEO_MESH_MAX,
+            ) % {"count": settings.VIDEO_MESH_MAX},
             current_status=session.state,
         )
     if session.state != SessionState.RUNNING:

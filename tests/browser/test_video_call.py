@@ -84,6 +84,7 @@ def desk(transactional_db):
     ticket = make_ticket(Status.IN_PROGRESS, access_code=code, visibility=Visibility.PUBLIC, assignees=[staff], title="Pumpe leckt")
     customer = CodeUserFactory(access_code=code, display_name="Petra Huber", preferred_language="en")
     session = services.session_create(staff, ticket, title="Leck ansehen", visibility=Visibility.PUBLIC)
+    session = services.session_transition(staff, session, "confirm")  # planned for now: both sides see Join
     return {"code": code, "staff": staff, "ticket": ticket, "customer": customer, "session": session}
 
 
@@ -107,6 +108,26 @@ def phone_page(browser, server, desk, *, init_scripts=(RECORD_CONNECTIONS,)):
     page = context.new_page()
     page.goto(f"{server.url}/c/t/{personal_link_token(desk['customer'], desk['ticket'])}/")  # signs her in
     page.goto(f"{server.url}/c/{desk['code'].token}/tickets/{desk['ticket'].number}/video/{desk['session'].pk}/")
+    return page
+
+
+def staff_joins_from_the_tab(browser, server, desk):
+    """As staff go: sign in, the ticket's Video-Sessions tab, Join on the session's row."""
+    tab = f"/tickets/{desk['ticket'].number}/video/"
+    page = staff_page(browser, server, desk["staff"], tab)
+    page.get_by_role("link", name=f"Join: {desk['session'].title}").click()
+    page.wait_for_url(f"{server.url}{staff_path(desk)}")
+    return page
+
+
+def customer_joins_from_the_ticket_page(browser, server, desk):
+    """As a customer goes on a phone: the personal link opens the ticket page; Join on its video card."""
+    context = browser.new_context(locale="en-GB", **PHONE)
+    context.add_init_script(RECORD_CONNECTIONS)
+    page = context.new_page()
+    page.goto(f"{server.url}/c/t/{personal_link_token(desk['customer'], desk['ticket'])}/")
+    page.get_by_role("link", name=f"Join: {desk['session'].title}").click()
+    page.wait_for_url(f"{server.url}/c/{desk['code'].token}/tickets/{desk['ticket'].number}/video/{desk['session'].pk}/")
     return page
 
 
@@ -137,12 +158,12 @@ def shot(page, name):
 
 
 def test_staff_and_a_customer_on_a_phone_see_each_other_share_a_snapshot_and_one_leaves(call_browser, asgi_server, desk):
-    staff = staff_page(call_browser, asgi_server, desk["staff"], staff_path(desk))
+    staff = staff_joins_from_the_tab(call_browser, asgi_server, desk)
     expect(staff.get_by_role("heading", name="Leck ansehen")).to_be_visible()
     expect(staff.locator(".call-people-list")).to_contain_text("Mia Schneider (You)")
     expect(staff.get_by_role("status").first).to_have_text("Waiting for others to join …")
 
-    phone = phone_page(call_browser, asgi_server, desk)
+    phone = customer_joins_from_the_ticket_page(call_browser, asgi_server, desk)
     people = phone.locator(".call-people-list")
     expect(people).to_contain_text("Petra Huber (You)")
     expect(people).to_contain_text("Mia Schneider")  # staff names are shown to customers
@@ -267,7 +288,7 @@ def test_the_call_refuses_who_comes_past_the_limit(call_browser, desk):
         staff = staff_page(call_browser, server, desk["staff"], staff_path(desk))
         expect(staff.locator(".call-people-list")).to_contain_text("Mia Schneider (You)")
         phone = phone_page(call_browser, server, desk)
-        expect(phone.get_by_role("alert")).to_contain_text("This call is full: at most 1 people can take part")
+        expect(phone.get_by_role("alert")).to_contain_text("This call is full: at most 1 person can take part")
         expect(phone.get_by_role("button", name="Leave")).to_be_hidden()
         expect(staff.locator(".call-people-list li")).to_have_count(1)
     finally:
