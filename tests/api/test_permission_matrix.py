@@ -48,6 +48,7 @@ from tests.factories import AccessCodeFactory, TemplateFieldFactory, TicketTempl
 from tickets import services as ticket_services
 from tickets.choices import Status, Visibility
 from tickets.models import AccessCode, Attachment, TemplateField, Ticket, TicketHistory, TicketTemplate, TicketUpdate
+from videosessions.models import Participation, VideoSession
 from webhooks import services as webhook_services
 from webhooks.models import Delivery, DeliveryState, Endpoint
 
@@ -108,6 +109,15 @@ class World:
         return message.pk
 
     @cached_property
+    def video_session(self) -> VideoSession:
+        """A session staff planned for tomorrow (Angefragt). Stored directly: no service plans one on a
+        draft or a closed ticket, and the matrix asks what the API answers about it there too."""
+        return VideoSession.objects.create(
+            ticket=self.ticket, title="Dichtung ansehen", planned_at=timezone.now() + timedelta(days=1),
+            room=f"matrix-{next(_NUMBERS)}", created_by=self.users["moderator"],
+        )
+
+    @cached_property
     def offer(self) -> TicketOffer:
         """An open offer to the assignee on an Offen ticket."""
         ticket = make_ticket(Status.OPEN, creator=self.creator, template=self.template)
@@ -148,7 +158,7 @@ class World:
     def build_all(self) -> None:
         """Everything at once (the shared worlds of the reads)."""
         if self.state is not None:
-            _ = self.attachment, self.last_message_id
+            _ = self.attachment, self.last_message_id, self.video_session
         else:
             _ = self.offer, self.field, self.access_code, self.delivery
 
@@ -184,6 +194,8 @@ def snapshot() -> dict:
         "access_codes": sorted(AccessCode.objects.values_list("pk", "label", "is_active")),
         "endpoints": sorted(Endpoint.objects.values_list("pk", "url", "is_active", "secret")),
         "deliveries": sorted(Delivery.objects.values_list("pk", "state")),
+        "video_sessions": sorted(VideoSession.objects.values_list("pk", "state", "title", "planned_at", "started_at")),
+        "participations": Participation.objects.count(),
     }
 
 
@@ -339,6 +351,28 @@ ROWS = [
         "done":          (401, 401, 401, 403, 409, 409, 403, 403),
         "closed":        (401, 401, 401, 403, 409, 409, 403, 403),
     }, body=lambda w: {"users": [w.users["other_staff"].pk]}),
+    # --- video sessions (staff who see the ticket plan and steer; none on a draft, closed: wound down only) ---
+    Row("GET", "/api/v1/tickets/{number}/video-sessions/", lambda w: _t(w, "video-sessions/"), SEES_TICKET),
+    Row("POST", "/api/v1/tickets/{number}/video-sessions/", lambda w: _t(w, "video-sessions/"), {
+        "draft":         (401, 401, 401, 403, 409, 409, 404, 404),
+        "open":          (401, 401, 401, 403, 201, 201, 201, 201),
+        "assigned":      (401, 401, 401, 403, 201, 201, 201, 201),
+        "in_progress":   (401, 401, 401, 403, 201, 201, 201, 201),
+        "done":          (401, 401, 401, 403, 201, 201, 201, 201),
+        "closed":        (401, 401, 401, 403, 409, 409, 409, 409),
+    }, body=lambda w: {"title": "Pumpe gemeinsam ansehen", "visibility": "internal"}),
+    Row("GET", "/api/v1/tickets/{number}/video-sessions/{id}/",
+        lambda w: _t(w, f"video-sessions/{w.video_session.pk}/"), SEES_TICKET),
+    # Starting the planned session (a closed ticket's sessions are only called off or ended: 409).
+    Row("POST", "/api/v1/tickets/{number}/video-sessions/{id}/transitions/{name}/",
+        lambda w: _t(w, f"video-sessions/{w.video_session.pk}/transitions/start/"), {
+        "draft":         (401, 401, 401, 403, 409, 409, 404, 404),
+        "open":          (401, 401, 401, 403, 200, 200, 200, 200),
+        "assigned":      (401, 401, 401, 403, 200, 200, 200, 200),
+        "in_progress":   (401, 401, 401, 403, 200, 200, 200, 200),
+        "done":          (401, 401, 401, 403, 200, 200, 200, 200),
+        "closed":        (401, 401, 401, 403, 409, 409, 409, 409),
+    }, body=lambda w: {"expected_state": "requested", "reason": "Matrix"}),
     # --- my offers (an open offer to the assignee on an Offen ticket) ---
     Row("GET", "/api/v1/offers/", lambda w: "/api/v1/offers/", ANY_STAFF_READS),
     Row("POST", "/api/v1/offers/{id}/accept/", lambda w: f"/api/v1/offers/{w.offer.pk}/accept/",
