@@ -17,8 +17,11 @@ Ticket variants: visibility Intern/Öffentlich × state (another person's Entwur
 Zugewiesen, In Bearbeitung, Fertig, Geschlossen). Staff rights do not depend on the visibility,
 so one expectation per state holds for both visibilities.
 
-Reads run against module-wide worlds (each case rolls back what it touches); each write builds a
-fresh world, and a refused write (4xx) must leave everything as it was."""
+Every case runs against the module's worlds, one per ticket variant and one for the rest, built
+once with everything any row acts on. Each case runs in pytest-django's own atomic block nested in
+the module's transaction (a savepoint) and rolled back afterwards, so it starts from the world as
+built (checked for the writes) and what it changes goes with it; a refused write (4xx) must leave
+everything as it was."""
 
 from __future__ import annotations
 
@@ -156,26 +159,32 @@ class World:
         return delivery
 
     def build_all(self) -> None:
-        """Everything at once (the shared worlds of the reads)."""
+        """Everything at once (the shared worlds), and every actor's token."""
         if self.state is not None:
             _ = self.attachment, self.last_message_id, self.video_session
         else:
             _ = self.offer, self.field, self.access_code, self.delivery
+        _ = self.tokens
+
+    @cached_property
+    def tokens(self) -> dict[str, str | None]:
+        """Each actor's raw token (none for the anonymous)."""
+        tokens: dict[str, str | None] = {"anonymous": None}
+        for actor in ACTORS[1:]:
+            user = self.users["admin"] if actor in ("expired", "revoked", "read_only") else self.users[actor]
+            scope = TokenScope.READ if actor == "read_only" else TokenScope.WRITE
+            token, raw = api_services.token_create(
+                user, name=f"matrix {actor}", scope=scope, expires_at=timezone.now() + timedelta(days=30)
+            )
+            if actor == "expired":
+                type(token).objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+            elif actor == "revoked":
+                api_services.token_revoke(user, token.pk)
+            tokens[actor] = raw
+        return tokens
 
     def client(self, actor: str):
-        if actor == "anonymous":
-            return client_with(None)
-        if actor in ("expired", "revoked", "read_only"):
-            user = self.users["admin"]
-        else:
-            user = self.users[actor]
-        scope = TokenScope.READ if actor == "read_only" else TokenScope.WRITE
-        token, raw = api_services.token_create(user, name=f"matrix {actor}", scope=scope, expires_at=timezone.now() + timedelta(days=30))
-        if actor == "expired":
-            type(token).objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-        elif actor == "revoked":
-            api_services.token_revoke(user, token.pk)
-        return client_with(raw)
+        return client_with(self.tokens[actor])
 
 
 def snapshot() -> dict:
@@ -509,18 +518,45 @@ def _webhook_settings(settings):
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp():
+    """Instead of tests/conftest.py's folder per test: the cases set the worlds' folder."""
+
+
+@dataclass
+class Worlds:
+    by_variant: dict[tuple[str | None, str | None], World]
+    media: object  # the attachments' folder
+    built: dict  # snapshot() of the worlds as built: where every case starts
+
+
 @pytest.fixture(scope="module")
-def shared_worlds(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The worlds of the reads, built once (in a transaction rolled back at the end); each case
-    runs in a savepoint of its own, so what a read touches (a token's last use) goes with it."""
+def worlds(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Every world, built once in a transaction rolled back at the end of the module, with all that
+    any row reads or acts on (each row's address and body are made once here, so no case builds
+    anything: a lazily built object would vanish with the first case's rollback).
+
+    Each case then runs in a savepoint of its own (pytest-django's atomic block inside this
+    transaction), rolled back after the case: its token, what a read touches (a token's last use)
+    and what a write changes go with it. What that keeps equal to a fresh world per case:
+    on_commit callbacks never run in either (the outermost transaction never commits, a rolled-back
+    savepoint drops its callbacks); counter rows (ticket numbers, message numbers) roll back with
+    the savepoint; the cache (throttle counts) is cleared around every test (tests/api/conftest.py);
+    database sequences (ids) are not rolled back on PostgreSQL, and no expectation names an id."""
     media = tmp_path_factory.mktemp("matrix-media")
     with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(PASSWORD_HASHERS=FAST_HASHER, MEDIA_ROOT=media):
-            worlds = {(None, None): World()}
-            worlds.update({(s, v): World(s, v) for s in STATES for v in VISIBILITIES})
-            for world in worlds.values():
+        with override_settings(PASSWORD_HASHERS=FAST_HASHER, MEDIA_ROOT=media, **WEBHOOK_SETTINGS):
+            by_variant = {(None, None): World()}
+            by_variant.update({(s, v): World(s, v) for s in STATES for v in VISIBILITIES})
+            for world in by_variant.values():
                 world.build_all()
-        yield worlds, media
+            for row in ROWS:
+                for key, world in by_variant.items():
+                    if row.per_ticket == (key != (None, None)):
+                        row.url(world)
+                        if row.body:
+                            row.body(world)
+        yield Worlds(by_variant, media, snapshot())
         transaction.set_rollback(True)
 
 
@@ -540,20 +576,16 @@ def _check(response, code: int):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("row", "actor", "state", "visibility", "code"), list(_cases(reads=True)))
-def test_read(shared_worlds, settings, row, actor, state, visibility, code):
-    worlds, settings.MEDIA_ROOT = shared_worlds  # the attachments' files
-    _check(_send(worlds[state, visibility], row, actor), code)
+def test_read(worlds, settings, row, actor, state, visibility, code):
+    settings.MEDIA_ROOT = worlds.media  # the attachments' files
+    _check(_send(worlds.by_variant[state, visibility], row, actor), code)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("row", "actor", "state", "visibility", "code"), list(_cases(reads=False)))
-def test_write(row, actor, state, visibility, code):
-    world = World(state, visibility)
-    row.url(world)  # builds what the operation acts on
-    if row.body:
-        row.body(world)
-    before = snapshot()
-    response = _send(world, row, actor)
+def test_write(worlds, settings, row, actor, state, visibility, code):
+    settings.MEDIA_ROOT = worlds.media
+    response = _send(worlds.by_variant[state, visibility], row, actor)
     _check(response, code)
-    if code >= 400:
-        assert snapshot() == before
+    if code >= 400:  # as it was: each case starts from the world as built (its savepoint)
+        assert snapshot() == worlds.built
