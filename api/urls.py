@@ -5,7 +5,7 @@ Both are included by config/urls.py."""
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from api.views import fleet, messages, records, settings, tickets, tokens, webhooks
+from api.views import fleet, messages, records, settings, tickets, tokens, video_sessions, webhooks
 from api.views.tickets import TICKET_NUMBER
 
 app_name = "api"
@@ -14,9 +14,11 @@ router = SimpleRouter()
 router.register("tickets", tickets.TicketViewSet, basename="ticket")
 router.register("templates", settings.TemplateViewSet, basename="template")
 router.register("access-codes", settings.AccessCodeViewSet, basename="access-code")
-# Under /tickets/{number}/: the fleet (fleet/, fleet/assign/ …, claim/, offers/) and the conversation.
+# Under /tickets/{number}/: the fleet (fleet/, fleet/assign/ …, claim/, offers/), the conversation and the
+# video sessions.
 router.register(fleet.TICKET_PREFIX, fleet.TicketFleetViewSet, basename="ticket-fleet")
 router.register(rf"{fleet.TICKET_PREFIX}/messages", messages.TicketMessageViewSet, basename="ticket-message")
+router.register(rf"{fleet.TICKET_PREFIX}/video-sessions", video_sessions.VideoSessionViewSet, basename="ticket-video-session")
 router.register("offers", fleet.OfferViewSet, basename="offer")
 router.register("webhooks", webhooks.EndpointViewSet, basename="webhook")
 

@@ -307,6 +307,9 @@ SPECTACULAR_SETTINGS = {
         "OfferState": "fleet.models.OfferStatus",
         "FeedbackState": ["given", "pending", "none"],
         "DeliveryState": "webhooks.models.DeliveryState",
+        "VideoSessionState": "tickets.choices.VideoSessionState",
+        "VideoSessionTransitionEnum": ["confirm", "start", "end", "cancel"],
+        "UpdateKindEnum": "tickets.choices.UpdateKind",  # the name it had before a second "kind" came
     },
 }
 

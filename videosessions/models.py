@@ -61,11 +61,13 @@ class VideoSession(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     # --- the lifecycle (rules in videosessions.rules) ---
 
-    @transition(field=state, source=S.REQUESTED, target=S.CONFIRMED, permission=rules.may_confirm)
+    @transition(field=state, source=S.REQUESTED, target=S.CONFIRMED, permission=rules.may_confirm,
+                conditions=[rules.ticket_takes_calls])
     def confirm(self):
         pass
 
-    @transition(field=state, source=[S.REQUESTED, S.CONFIRMED], target=S.RUNNING, permission=rules.may_start)
+    @transition(field=state, source=[S.REQUESTED, S.CONFIRMED], target=S.RUNNING, permission=rules.may_start,
+                conditions=[rules.ticket_takes_calls])
     def start(self):
         pass
 

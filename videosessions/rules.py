@@ -10,6 +10,7 @@ who see the ticket see all its sessions; a code user who sees the (public) ticke
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from common.actors import is_code_user
 from tickets import lifecycle, permissions
@@ -31,6 +32,18 @@ def visible_filter(actor) -> Q:
 def ticket_open_for_sessions(ticket) -> bool:
     """New sessions are for tickets being worked on: not a draft, not closed or cancelled."""
     return ticket.status not in (Status.DRAFT, Status.CLOSED, Status.CANCELLED)
+
+
+def ticket_takes_calls(session) -> bool:
+    """A session is confirmed or started only while its ticket is being worked on (the same rule
+    as for planning new ones): once the ticket is closed or cancelled, its sessions are only wound
+    down (called off or ended). A condition of ``confirm`` and ``start`` on ``VideoSession``."""
+    return ticket_open_for_sessions(session.ticket)
+
+
+ticket_takes_calls.reason = gettext_lazy(
+    "The ticket is no longer being worked on: its video sessions can only be called off or ended."
+)
 
 
 def may_create(ticket, actor) -> bool:
@@ -111,7 +124,11 @@ def may_join(session, actor) -> bool:
         return False
     if session.state == SessionState.RUNNING:
         return True
-    return may_start(session, actor) and session.state in (SessionState.REQUESTED, SessionState.CONFIRMED)
+    return (
+        may_start(session, actor)
+        and session.state in (SessionState.REQUESTED, SessionState.CONFIRMED)
+        and ticket_takes_calls(session)
+    )
 
 
 def may_store_snapshot(session, actor, *, public: bool) -> bool:

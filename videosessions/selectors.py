@@ -72,6 +72,20 @@ def jitsi_link(session: VideoSession) -> str | None:
     return f"{settings.VIDEO_JITSI_URL}/{session.room}"
 
 
+def join_link(actor, session: VideoSession) -> str | None:
+    """Where the actor joins the call now: the Jitsi room's address, or the call page's path (the
+    browsers' mesh); None when they may not join it now (``rules.may_join``)."""
+    if not rules.may_join(session, actor):
+        return None
+    return jitsi_link(session) or reverse("videosessions:call", args=[session.pk])
+
+
+def snapshots_seen_by(actor, session: VideoSession) -> list[Snapshot]:
+    """The session's snapshots the actor may see (``rules.may_see_snapshot``), oldest first; with
+    ``sessions_for``'s prefetch no further query for staff."""
+    return [snapshot for snapshot in session.snapshots.all() if rules.may_see_snapshot(session, actor, snapshot)]
+
+
 def ice_servers(key: str, *, now: float | None = None) -> list[dict]:
     """RTCPeerConnection's iceServers: the STUN URLs, and the TURN URLs with credentials, time-limited
     from the shared secret (coturn's REST scheme: user "<expiry>:<key>", password

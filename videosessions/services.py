@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from common.actors import actor_columns, is_code_user
-from common.errors import ConditionUnmet, DomainError, InvalidInput, NotFound, PermissionDenied, WrongState
+from common.errors import ConditionUnmet, DomainError, InvalidInput, NotFound, PermissionDenied, StaleState, WrongState
 from common.events import publish_on_commit
 from common.text import clean_text
 from tickets import events
@@ -197,11 +197,15 @@ def _check_transition(session: VideoSession, actor, name: str):
             % {"action": label, "state": session.get_state_display()},
             current_status=session.state,
         )
-    if not meta.get_transition(session.state).has_perm(session, actor):
+    transition = meta.get_transition(session.state)
+    if not transition.has_perm(session, actor):
         raise PermissionDenied(
             _("You are not allowed to do “%(action)s” on this video session.") % {"action": label},
             current_status=session.state,
         )
+    unmet = [condition for condition in transition.conditions if not condition(session)]
+    if unmet:
+        raise ConditionUnmet(" ".join(str(condition.reason) for condition in unmet), current_status=session.state)
 
 
 def transition_allowed(actor, session: VideoSession, name: str) -> bool:
@@ -219,17 +223,26 @@ def available_transitions(actor, session: VideoSession) -> list[str]:
 
 @transaction.atomic
 def session_transition(
-    actor, session: VideoSession | int, name: str, *, reason: str = "", planned_at=None, now: datetime | None = None
+    actor, session: VideoSession | int, name: str, *, reason: str = "", planned_at=None,
+    expected_state: str | None = None, now: datetime | None = None,
 ) -> VideoSession:
-    """confirm (staff may fix the time), start, end, cancel (with a reason), miss (the system)."""
+    """confirm (staff may fix the time: ``planned_at``, with no other transition), start, end,
+    cancel (with a reason), miss (the system). ``expected_state`` guards against stale pages."""
     now = now or timezone.now()
     session = _lock(session)
     if actor is not None and not rules.may_see(actor, session):
         raise NotFound(_("This video session does not exist."))
+    if expected_state is not None and session.state != expected_state:
+        raise StaleState(
+            _("The video session was changed meanwhile: it is now %(state)s.") % {"state": session.get_state_display()},
+            current_status=session.state,
+        )
     _check_transition(session, actor, name)
     reason = clean_text(reason, field="reason", label=_("Reason"), max_length=NOTE_MAX)
     old = session.state
-    if name == "confirm" and planned_at not in (None, ""):
+    if planned_at not in (None, ""):
+        if name != "confirm":
+            raise InvalidInput(_("A time is set only when confirming."), errors={"planned_at": ["confirm_only"]})
         if is_code_user(actor):
             raise InvalidInput(_("The service team sets the time."), errors={"planned_at": ["staff_only"]})
         session.planned_at = _clean_planned(planned_at, now)
@@ -267,6 +280,8 @@ def session_join(actor, session: VideoSession | int, *, channel: str, now: datet
             _("This video session is %(state)s: it cannot be joined.") % {"state": session.get_state_display()},
             current_status=session.state,
         )
+    if session.state != SessionState.RUNNING and not rules.ticket_takes_calls(session):
+        raise ConditionUnmet(str(rules.ticket_takes_calls.reason), current_status=session.state)
     if not rules.may_join(session, actor):
         raise WrongState(
             _("This video session has not been confirmed yet: it can be joined once the service team confirms it."),

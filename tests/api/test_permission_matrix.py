@@ -17,8 +17,11 @@ Ticket variants: visibility Intern/Öffentlich × state (another person's Entwur
 Zugewiesen, In Bearbeitung, Fertig, Geschlossen). Staff rights do not depend on the visibility,
 so one expectation per state holds for both visibilities.
 
-Reads run against module-wide worlds (each case rolls back what it touches); each write builds a
-fresh world, and a refused write (4xx) must leave everything as it was."""
+Every case runs against the module's worlds, one per ticket variant and one for the rest, built
+once with everything any row acts on. Each case runs in pytest-django's own atomic block nested in
+the module's transaction (a savepoint) and rolled back afterwards, so it starts from the world as
+built (checked for the writes) and what it changes goes with it; a refused write (4xx) must leave
+everything as it was."""
 
 from __future__ import annotations
 
@@ -48,6 +51,7 @@ from tests.factories import AccessCodeFactory, TemplateFieldFactory, TicketTempl
 from tickets import services as ticket_services
 from tickets.choices import Status, Visibility
 from tickets.models import AccessCode, Attachment, TemplateField, Ticket, TicketHistory, TicketTemplate, TicketUpdate
+from videosessions.models import Participation, VideoSession
 from webhooks import services as webhook_services
 from webhooks.models import Delivery, DeliveryState, Endpoint
 
@@ -108,6 +112,15 @@ class World:
         return message.pk
 
     @cached_property
+    def video_session(self) -> VideoSession:
+        """A session staff planned for tomorrow (Angefragt). Stored directly: no service plans one on a
+        draft or a closed ticket, and the matrix asks what the API answers about it there too."""
+        return VideoSession.objects.create(
+            ticket=self.ticket, title="Dichtung ansehen", planned_at=timezone.now() + timedelta(days=1),
+            room=f"matrix-{next(_NUMBERS)}", created_by=self.users["moderator"],
+        )
+
+    @cached_property
     def offer(self) -> TicketOffer:
         """An open offer to the assignee on an Offen ticket."""
         ticket = make_ticket(Status.OPEN, creator=self.creator, template=self.template)
@@ -146,26 +159,32 @@ class World:
         return delivery
 
     def build_all(self) -> None:
-        """Everything at once (the shared worlds of the reads)."""
+        """Everything at once (the shared worlds), and every actor's token."""
         if self.state is not None:
-            _ = self.attachment, self.last_message_id
+            _ = self.attachment, self.last_message_id, self.video_session
         else:
             _ = self.offer, self.field, self.access_code, self.delivery
+        _ = self.tokens
+
+    @cached_property
+    def tokens(self) -> dict[str, str | None]:
+        """Each actor's raw token (none for the anonymous)."""
+        tokens: dict[str, str | None] = {"anonymous": None}
+        for actor in ACTORS[1:]:
+            user = self.users["admin"] if actor in ("expired", "revoked", "read_only") else self.users[actor]
+            scope = TokenScope.READ if actor == "read_only" else TokenScope.WRITE
+            token, raw = api_services.token_create(
+                user, name=f"matrix {actor}", scope=scope, expires_at=timezone.now() + timedelta(days=30)
+            )
+            if actor == "expired":
+                type(token).objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+            elif actor == "revoked":
+                api_services.token_revoke(user, token.pk)
+            tokens[actor] = raw
+        return tokens
 
     def client(self, actor: str):
-        if actor == "anonymous":
-            return client_with(None)
-        if actor in ("expired", "revoked", "read_only"):
-            user = self.users["admin"]
-        else:
-            user = self.users[actor]
-        scope = TokenScope.READ if actor == "read_only" else TokenScope.WRITE
-        token, raw = api_services.token_create(user, name=f"matrix {actor}", scope=scope, expires_at=timezone.now() + timedelta(days=30))
-        if actor == "expired":
-            type(token).objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-        elif actor == "revoked":
-            api_services.token_revoke(user, token.pk)
-        return client_with(raw)
+        return client_with(self.tokens[actor])
 
 
 def snapshot() -> dict:
@@ -184,6 +203,8 @@ def snapshot() -> dict:
         "access_codes": sorted(AccessCode.objects.values_list("pk", "label", "is_active")),
         "endpoints": sorted(Endpoint.objects.values_list("pk", "url", "is_active", "secret")),
         "deliveries": sorted(Delivery.objects.values_list("pk", "state")),
+        "video_sessions": sorted(VideoSession.objects.values_list("pk", "state", "title", "planned_at", "started_at")),
+        "participations": Participation.objects.count(),
     }
 
 
@@ -339,6 +360,28 @@ ROWS = [
         "done":          (401, 401, 401, 403, 409, 409, 403, 403),
         "closed":        (401, 401, 401, 403, 409, 409, 403, 403),
     }, body=lambda w: {"users": [w.users["other_staff"].pk]}),
+    # --- video sessions (staff who see the ticket plan and steer; none on a draft, closed: wound down only) ---
+    Row("GET", "/api/v1/tickets/{number}/video-sessions/", lambda w: _t(w, "video-sessions/"), SEES_TICKET),
+    Row("POST", "/api/v1/tickets/{number}/video-sessions/", lambda w: _t(w, "video-sessions/"), {
+        "draft":         (401, 401, 401, 403, 409, 409, 404, 404),
+        "open":          (401, 401, 401, 403, 201, 201, 201, 201),
+        "assigned":      (401, 401, 401, 403, 201, 201, 201, 201),
+        "in_progress":   (401, 401, 401, 403, 201, 201, 201, 201),
+        "done":          (401, 401, 401, 403, 201, 201, 201, 201),
+        "closed":        (401, 401, 401, 403, 409, 409, 409, 409),
+    }, body=lambda w: {"title": "Pumpe gemeinsam ansehen", "visibility": "internal"}),
+    Row("GET", "/api/v1/tickets/{number}/video-sessions/{id}/",
+        lambda w: _t(w, f"video-sessions/{w.video_session.pk}/"), SEES_TICKET),
+    # Starting the planned session (a closed ticket's sessions are only called off or ended: 409).
+    Row("POST", "/api/v1/tickets/{number}/video-sessions/{id}/transitions/{name}/",
+        lambda w: _t(w, f"video-sessions/{w.video_session.pk}/transitions/start/"), {
+        "draft":         (401, 401, 401, 403, 409, 409, 404, 404),
+        "open":          (401, 401, 401, 403, 200, 200, 200, 200),
+        "assigned":      (401, 401, 401, 403, 200, 200, 200, 200),
+        "in_progress":   (401, 401, 401, 403, 200, 200, 200, 200),
+        "done":          (401, 401, 401, 403, 200, 200, 200, 200),
+        "closed":        (401, 401, 401, 403, 409, 409, 409, 409),
+    }, body=lambda w: {"expected_state": "requested", "reason": "Matrix"}),
     # --- my offers (an open offer to the assignee on an Offen ticket) ---
     Row("GET", "/api/v1/offers/", lambda w: "/api/v1/offers/", ANY_STAFF_READS),
     Row("POST", "/api/v1/offers/{id}/accept/", lambda w: f"/api/v1/offers/{w.offer.pk}/accept/",
@@ -475,18 +518,45 @@ def _webhook_settings(settings):
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp():
+    """Instead of tests/conftest.py's folder per test: the cases set the worlds' folder."""
+
+
+@dataclass
+class Worlds:
+    by_variant: dict[tuple[str | None, str | None], World]
+    media: object  # the attachments' folder
+    built: dict  # snapshot() of the worlds as built: where every case starts
+
+
 @pytest.fixture(scope="module")
-def shared_worlds(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The worlds of the reads, built once (in a transaction rolled back at the end); each case
-    runs in a savepoint of its own, so what a read touches (a token's last use) goes with it."""
+def worlds(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Every world, built once in a transaction rolled back at the end of the module, with all that
+    any row reads or acts on (each row's address and body are made once here, so no case builds
+    anything: a lazily built object would vanish with the first case's rollback).
+
+    Each case then runs in a savepoint of its own (pytest-django's atomic block inside this
+    transaction), rolled back after the case: its token, what a read touches (a token's last use)
+    and what a write changes go with it. What that keeps equal to a fresh world per case:
+    on_commit callbacks never run in either (the outermost transaction never commits, a rolled-back
+    savepoint drops its callbacks); counter rows (ticket numbers, message numbers) roll back with
+    the savepoint; the cache (throttle counts) is cleared around every test (tests/api/conftest.py);
+    database sequences (ids) are not rolled back on PostgreSQL, and no expectation names an id."""
     media = tmp_path_factory.mktemp("matrix-media")
     with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(PASSWORD_HASHERS=FAST_HASHER, MEDIA_ROOT=media):
-            worlds = {(None, None): World()}
-            worlds.update({(s, v): World(s, v) for s in STATES for v in VISIBILITIES})
-            for world in worlds.values():
+        with override_settings(PASSWORD_HASHERS=FAST_HASHER, MEDIA_ROOT=media, **WEBHOOK_SETTINGS):
+            by_variant = {(None, None): World()}
+            by_variant.update({(s, v): World(s, v) for s in STATES for v in VISIBILITIES})
+            for world in by_variant.values():
                 world.build_all()
-        yield worlds, media
+            for row in ROWS:
+                for key, world in by_variant.items():
+                    if row.per_ticket == (key != (None, None)):
+                        row.url(world)
+                        if row.body:
+                            row.body(world)
+        yield Worlds(by_variant, media, snapshot())
         transaction.set_rollback(True)
 
 
@@ -506,20 +576,16 @@ def _check(response, code: int):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("row", "actor", "state", "visibility", "code"), list(_cases(reads=True)))
-def test_read(shared_worlds, settings, row, actor, state, visibility, code):
-    worlds, settings.MEDIA_ROOT = shared_worlds  # the attachments' files
-    _check(_send(worlds[state, visibility], row, actor), code)
+def test_read(worlds, settings, row, actor, state, visibility, code):
+    settings.MEDIA_ROOT = worlds.media  # the attachments' files
+    _check(_send(worlds.by_variant[state, visibility], row, actor), code)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("row", "actor", "state", "visibility", "code"), list(_cases(reads=False)))
-def test_write(row, actor, state, visibility, code):
-    world = World(state, visibility)
-    row.url(world)  # builds what the operation acts on
-    if row.body:
-        row.body(world)
-    before = snapshot()
-    response = _send(world, row, actor)
+def test_write(worlds, settings, row, actor, state, visibility, code):
+    settings.MEDIA_ROOT = worlds.media
+    response = _send(worlds.by_variant[state, visibility], row, actor)
     _check(response, code)
-    if code >= 400:
-        assert snapshot() == before
+    if code >= 400:  # as it was: each case starts from the world as built (its savepoint)
+        assert snapshot() == worlds.built

@@ -19,7 +19,7 @@ import schemathesis
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis import GenerationMode
@@ -38,6 +38,7 @@ from tests.factories import AccessCodeFactory, CodeUserFactory, TemplateFieldFac
 from tickets import services
 from tickets.choices import Status
 from tickets.models import Attachment
+from videosessions import services as video_services
 
 EXAMPLES_PER_OPERATION = 12
 CHECKS = [
@@ -71,11 +72,19 @@ class World:
         update = services.update_post(worker, tickets[2], text="Foto", attachments=[
             SimpleUploadedFile("foto.png", png_bytes(), content_type="image/png")
         ])
+        # Video sessions on the ticket In Bearbeitung: planned, running (with a snapshot) and ended.
+        planned = video_services.session_create(worker, tickets[2], title="Geplant", planned_at=timezone.now() + timedelta(days=1))
+        running = video_services.session_create(worker, tickets[2], title="Läuft", visibility="public")
+        video_services.session_join(worker, running, channel="schemathesis")
+        video_services.snapshot_store(worker, running, image=SimpleUploadedFile("s.png", png_bytes(), content_type="image/png"))
+        ended = video_services.session_create(worker, tickets[2], title="Vorbei")
+        video_services.session_transition(worker, ended, "start")
+        video_services.session_transition(worker, ended, "end")
         self.values = {
             "number": [t.number for t in tickets],
-            "id": [template.pk, code.pk, Attachment.objects.get(update=update).pk],
+            "id": [template.pk, code.pk, Attachment.objects.get(update=update).pk, planned.pk, running.pk, ended.pk],
             "field_id": list(template.fields.values_list("pk", flat=True)),
-            "name": ["start", "finish", "close", "reopen", "cancel", "submit"],
+            "name": ["start", "finish", "close", "reopen", "cancel", "submit", "confirm", "end"],
         }
         # Fields of request bodies that name other objects.
         self.body_values = {"template": [template.pk], "access_code": [code.pk], "corrects": [update.pk]}
@@ -147,6 +156,18 @@ def test_workflows_through_the_schemas_links_answer_as_the_schema_says(world, ws
     token = world.token
 
     class Workflow(schema.as_state_machine()):
+        """Each scenario starts from the same data: its changes are rolled back at its end (a
+        savepoint), so a scenario's answers never depend on what an earlier one changed (Hypothesis
+        refuses a walk whose enabled steps change between runs as "flaky")."""
+
+        def setup(self):
+            self._scenario = transaction.atomic()
+            self._scenario.__enter__()
+
+        def teardown(self):
+            transaction.set_rollback(True)
+            self._scenario.__exit__(None, None, None)
+
         def get_call_kwargs(self, case):
             return {"headers": {"Authorization": f"Bearer {token}"}}
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from common.errors import ConditionUnmet, InvalidInput, NotFound, PermissionDenied, WrongState
 from tests.factories import png_bytes
+from tickets import services as ticket_services
 from tickets.choices import HistoryAction, UpdateKind, Visibility
 from tickets.models import TicketHistory
 from videosessions import rules, selectors, services
@@ -218,6 +219,27 @@ def test_start_now_is_public_on_a_public_ticket_and_internal_on_an_internal_one(
         services.session_start_now(desk["customer"], desk["ticket"])
 
 
+def test_a_closed_tickets_sessions_are_wound_down_not_started(desk):
+    """One rule (rules.ticket_takes_calls) for every door: once the ticket is closed nobody confirms,
+    starts or joins a session that is not running; it is called off, ended, or missed by the sweep."""
+    planned = _public_session(desk, planned_at=timezone.now() + timedelta(hours=1))
+    running = _public_session(desk)
+    services.session_join(desk["assignee"], running, channel="c1")
+    for name in ("finish", "close"):
+        ticket_services.ticket_transition(desk["assignee"], desk["ticket"], name)
+    planned.refresh_from_db()
+    assert services.available_transitions(desk["moderator"], planned) == ["cancel"]
+    assert not rules.may_join(planned, desk["assignee"]) and not rules.may_join(planned, desk["customer"])
+    assert selectors.join_link(desk["assignee"], planned) is None
+    with pytest.raises(ConditionUnmet, match="no longer being worked on"):
+        services.session_join(desk["assignee"], planned, channel="c2")
+    with pytest.raises(ConditionUnmet):
+        services.session_transition(desk["customer"], planned, "confirm")
+    assert services.session_join(desk["moderator"], running, channel="c3").left_at is None  # a running call goes on
+    assert services.sweep(now=timezone.now() + timedelta(hours=2))["missed"] == 1
+    assert services.session_transition(desk["assignee"], running, "end").state == SessionState.ENDED
+
+
 def test_a_session_is_planned_at_most_a_year_ahead(desk):
     now = timezone.now()
     services.session_create(desk["assignee"], desk["ticket"], title="ok", planned_at=now + timedelta(days=365), now=now)
@@ -227,3 +249,16 @@ def test_a_session_is_planned_at_most_a_year_ahead(desk):
     with pytest.raises(InvalidInput) as refused:
         services.session_request(desk["customer"], desk["ticket"], preferred_at=now + timedelta(days=400), now=now)
     assert refused.value.errors == {"preferred_at": ["too_far"]}
+    with pytest.raises(InvalidInput) as refused:
+        _public_session(desk, planned_at=now + timedelta(days=366), now=now)
+    assert refused.value.errors == {"planned_at": ["too_far"]}
+    assert _public_session(desk, planned_at=now + timedelta(days=365), now=now).planned_at == now + timedelta(days=365)
+    requested = services.session_request(desk["customer"], desk["ticket"])
+    with pytest.raises(InvalidInput) as refused:
+        services.session_transition(desk["assignee"], requested, "confirm", planned_at=now + timedelta(days=400))
+    assert refused.value.errors == {"planned_at": ["too_far"]}
+    with pytest.raises(InvalidInput) as refused:
+        services.session_transition(desk["assignee"], requested, "start", planned_at=now + timedelta(days=1))
+    assert refused.value.errors == {"planned_at": ["confirm_only"]}
+    requested.refresh_from_db()
+    assert (requested.state, requested.planned_at) == (SessionState.REQUESTED, None)

@@ -14,9 +14,11 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from common.errors import WrongState
 from fleet.models import Notification, NotificationKind
 from fleet.roles import Role
+from tests.api.conftest import client_with, token_for
 from tests.factories import UserFactory, make_ticket
 from tickets import services as ticket_services
 from tickets.choices import Status
+from videosessions import services as video_services
 from webhooks import services
 from webhooks.models import Attempt, Delivery, DeliveryState, Endpoint
 
@@ -239,3 +241,36 @@ def test_only_administrators_resend_or_send_tests(admin, staff, endpoint_and_sec
         services.endpoint_send_test(staff, endpoint)
     assert Delivery.objects.count() == 1
     assert Endpoint.objects.count() == 1
+
+
+def test_a_video_session_steered_through_the_api_reaches_the_receiver(admin, receiver, django_capture_on_commit_callbacks):
+    """The REST API's transition is the domain's: its ``video.session_changed`` becomes a signed
+    ``video_session.changed`` delivery that arrives at a real local receiver."""
+    endpoint, secret = services.endpoint_create(
+        admin, url=receiver.url, description="ERP", event_types=["video_session.changed"], include_internal=False
+    )
+    ticket = make_ticket(Status.IN_PROGRESS)  # public
+    session = video_services.session_create(admin, ticket, title="Pumpe ansehen", visibility="public")
+    client = client_with(token_for(admin))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/api/v1/tickets/{ticket.number}/video-sessions/{session.pk}/transitions/start/", {}, format="json"
+        )
+    assert response.status_code == 200, response.content
+    # One delivery: the session's creation above ran outside the captured commit (no event).
+    delivery = Delivery.objects.get(endpoint=endpoint)
+    receiver.answer_with(204, "")
+    delivery = services.attempt_delivery(delivery.pk)
+    [request] = receiver.requests
+    body = Webhook(secret).verify(request.body, request.headers)
+    session.refresh_from_db()
+    assert body["type"] == "video_session.changed"
+    assert body["data"]["actor"] == {"kind": "staff", "id": admin.pk, "name": "Ada Admin"}
+    assert body["data"]["video_session"] == {
+        "id": session.pk, "title": "Pumpe ansehen", "state": "running", "visibility": "public",
+        "planned_at": session.planned_at.isoformat(), "started_at": session.started_at.isoformat(), "ended_at": None,
+    }
+    assert body["data"]["event"] == {
+        "session_id": session.pk, "title": "Pumpe ansehen", "change": "start", "state": "running", "visibility": "public",
+    }
+    assert delivery.state == DeliveryState.SUCCEEDED
