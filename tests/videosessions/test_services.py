@@ -231,7 +231,7 @@ def test_a_closed_tickets_sessions_are_wound_down_not_started(desk):
     assert services.available_transitions(desk["moderator"], planned) == ["cancel"]
     assert not rules.may_join(planned, desk["assignee"]) and not rules.may_join(planned, desk["customer"])
     assert selectors.join_link(desk["assignee"], planned) is None
-    with pytest.raises(ConditionUnmet, match="no longer being worked on"):
+    with pytest.raises(ConditionUnmet, match="Das Ticket wird nicht mehr bearbeitet"):
         services.session_join(desk["assignee"], planned, channel="c2")
     with pytest.raises(ConditionUnmet):
         services.session_transition(desk["customer"], planned, "confirm")
