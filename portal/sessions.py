@@ -53,13 +53,23 @@ def code_user_ids(session) -> list[int]:
 
 
 def sign_in_code_user(session, code_user: CodeUser) -> None:
+    """The session now speaks for this code user (the identity form, a personal link). A new
+    session key, like Django's login: a key planted in the visitor's browser beforehand (session
+    fixation) does not become a signed-in session."""
     identities = dict(session.get(CODE_USERS_SESSION_KEY) or {})
     identities[str(code_user.access_code_id)] = code_user.pk
     session[CODE_USERS_SESSION_KEY] = identities
-    pin_passed(session, code_user.access_code)
+    _mark_pin_passed(session, code_user.access_code)
+    session.cycle_key()
 
 
 def pin_passed(session, access_code: AccessCode) -> None:
+    """The visitor typed the code's PIN: this session may see the code (a new key, as above)."""
+    _mark_pin_passed(session, access_code)
+    session.cycle_key()
+
+
+def _mark_pin_passed(session, access_code: AccessCode) -> None:
     passed = set(session.get(PIN_SESSION_KEY) or [])
     passed.add(access_code.pk)
     session[PIN_SESSION_KEY] = sorted(passed)
