@@ -400,6 +400,9 @@ VIDEO_RATE_PER_SECOND = env.float("VIDEO_RATE_PER_SECOND", default=20.0)
 # --- Code-user portal and feedback ------------------------------------------------------
 # Code entry and PIN attempts per client IP (django-ratelimit syntax, e.g. "10/m").
 PORTAL_CODE_RATE = env.str("PORTAL_CODE_RATE", default="10/m")
+# Wrong PINs per access code from all addresses together: 10,000 four-digit PINs at 50 a day take
+# months to walk through, while the code's regular visitors (already past the PIN) are unaffected.
+PORTAL_PIN_RATE_PER_CODE = env.str("PORTAL_PIN_RATE_PER_CODE", default="50/d")
 # Open tickets a code user, and a code, may create within the period (flood protection).
 PORTAL_MAX_OPEN_TICKETS_PER_CODE_USER = env.int("PORTAL_MAX_OPEN_TICKETS_PER_CODE_USER", default=5)
 PORTAL_MAX_TICKETS_PER_CODE = env.int("PORTAL_MAX_TICKETS_PER_CODE", default=30)

@@ -2,7 +2,8 @@
 
 Unknown and inactive codes get the same friendly page (nothing reveals which codes exist); code
 entry and PIN attempts are throttled per IP with django-ratelimit (shared through the cache, so
-across processes with Redis). Every ticket page answers 404 unless the session's code user may
+across processes with Redis), and wrong PINs per access code as well. The client address is the
+one the proxy in front saw (docker-compose: nginx sets X-Real-IP, daphne reads only that). Every ticket page answers 404 unless the session's code user may
 see that ticket. All changes go through the services.
 """
 
@@ -20,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit import ALL
+from django_ratelimit.core import get_usage, is_ratelimited
 
 from common.errors import DomainError, InvalidInput, NotFound
 from messenger.ui import panel_context
@@ -40,6 +42,7 @@ from tickets.models import AccessCode
 from tickets.downloads import attachment_response
 
 RATE_GROUP = "portal.code-entry"
+PIN_RATE_GROUP = "portal.pin-per-code"
 ARCHIVE_PAGE_SIZE = 20
 
 # The ticket page holds three forms with a "text" field (service log, rating, "problem persists"):
@@ -56,6 +59,18 @@ def _limited(request, *, increment: bool) -> bool:
         request, group=RATE_GROUP, key="ip", rate=settings.PORTAL_CODE_RATE, method=is_ratelimited.ALL,
         increment=increment,
     )
+
+
+def _pin_limited(request, code, *, increment: bool = False) -> bool:
+    """Per-code throttle for wrong PINs, whatever address they come from: a 4-digit PIN cannot be
+    walked through from many addresses (PORTAL_PIN_RATE_PER_CODE). Only wrong PINs count; while the
+    code is throttled even the right one waits (else the throttle would say which one is right)."""
+    usage = get_usage(
+        request, group=PIN_RATE_GROUP, key=lambda _group, _request: str(code.pk),
+        rate=settings.PORTAL_PIN_RATE_PER_CODE, method=ALL, increment=increment,
+    )
+    # Asked before checking a PIN (no increment): the budget is spent once `limit` wrong ones came.
+    return usage is not None and usage["count"] >= usage["limit"]
 
 
 def _throttled(request):
@@ -115,12 +130,13 @@ def code_page(request, token):
 def _pin(request, code):
     form = PinForm(request.POST or None)
     if request.method == "POST" and "pin" in request.POST:
-        if _limited(request, increment=True):
+        if _limited(request, increment=True) or _pin_limited(request, code):
             return _throttled(request)
         if form.is_valid() and code.check_pin(form.cleaned_data["pin"]):
             code_sessions.pin_passed(request.session, code)
             return redirect(request.get_full_path())
         if form.is_valid():
+            _pin_limited(request, code, increment=True)
             form.add_error("pin", _("This PIN is not right."))
         return render(request, "portal/pin.html", {"code": code, "form": form}, status=403)
     return render(request, "portal/pin.html", {"code": code, "form": PinForm()})

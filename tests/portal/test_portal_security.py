@@ -71,3 +71,24 @@ def test_passing_the_pin_gives_a_new_session_key(client, code):
     assert client.post(code.get_absolute_url(), {"pin": "2468"}).status_code == 302
     assert _session_key(client) != before
     assert "Wie dürfen wir Sie ansprechen" in client.get(code.get_absolute_url()).content.decode()
+
+
+def test_wrong_pins_are_counted_per_code_whatever_address_they_come_from(code, settings):
+    settings.PORTAL_CODE_RATE = "100/h"
+    settings.PORTAL_PIN_RATE_PER_CODE = "3/h"
+    code.set_pin("2468")
+    code.save()
+    other_code = AccessCodeFactory(template=code.template)
+    other_code.set_pin("1357")
+    other_code.save()
+    for number in range(3):
+        guesser = Client(REMOTE_ADDR=f"10.0.{number}.1")
+        response = guesser.post(code.get_absolute_url(), {"pin": f"000{number}"})
+        assert response.status_code == 403 and "PIN ist nicht richtig" in response.content.decode()
+    # A fourth address, even with the right PIN: the code's PIN waits until the window ends.
+    response = Client(REMOTE_ADDR="10.0.9.1").post(code.get_absolute_url(), {"pin": "2468"})
+    assert response.status_code == 429 and "zu viele Versuche" in response.content.decode()
+    # Other codes are not affected, and right PINs do not count.
+    for number in range(4):
+        visitor = Client(REMOTE_ADDR=f"10.1.{number}.1")
+        assert visitor.post(other_code.get_absolute_url(), {"pin": "1357"}).status_code == 302
