@@ -407,6 +407,9 @@ PORTAL_PIN_RATE_PER_CODE = env.str("PORTAL_PIN_RATE_PER_CODE", default="50/d")
 PORTAL_MAX_OPEN_TICKETS_PER_CODE_USER = env.int("PORTAL_MAX_OPEN_TICKETS_PER_CODE_USER", default=5)
 PORTAL_MAX_TICKETS_PER_CODE = env.int("PORTAL_MAX_TICKETS_PER_CODE", default=30)
 PORTAL_TICKET_PERIOD_HOURS = env.int("PORTAL_TICKET_PERIOD_HOURS", default=24)
+# A code user's personal link (page, e-mails) works this many days; staff end all links of a code
+# at once on its settings page. On a device that has not passed the code's PIN the link asks it.
+PERSONAL_LINK_MAX_AGE_DAYS = env.int("PERSONAL_LINK_MAX_AGE_DAYS", default=90)
 # Tickets left in Fertig without feedback are closed after this many days.
 FEEDBACK_AUTOCLOSE_DAYS = env.int("FEEDBACK_AUTOCLOSE_DAYS", default=14)
 # Customers who take part in a ticket hear by e-mail when staff answer: at most one e-mail per

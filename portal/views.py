@@ -269,6 +269,7 @@ def ticket_page(request, token, number, *, status=200, update_form=None, feedbac
         "feedback": selectors.feedback_of(ticket),
         "feedback_form": feedback_form or FeedbackForm(auto_id=FEEDBACK_IDS),
         "problem_form": problem_form or ProblemForm(auto_id=PROBLEM_IDS),
+        "link_days": settings.PERSONAL_LINK_MAX_AGE_DAYS,
         "personal_link": request.build_absolute_uri(
             reverse("portal:link", args=[code_sessions.personal_link_token(code_user, ticket)])
         ),
@@ -357,13 +358,21 @@ def switch_language(request):
     return response
 
 
+@require_http_methods(["GET", "POST"])
 def personal_link(request, signed):
-    """A bookmarked personal link: signs the code user in on this device and opens their ticket."""
-    found = code_sessions.resolve_personal_link(signed)
+    """A bookmarked personal link: signs the code user in on this device and opens their ticket.
+    On a device that has not passed the code's PIN, the link asks for it first (the POST of that
+    form comes back here, throttled like every PIN). Expired and revoked links say so."""
+    try:
+        found = code_sessions.resolve_personal_link(signed)
+    except code_sessions.PersonalLinkEnded:
+        return render(request, "portal/unknown.html", {"entry_form": EntryCodeForm(), "link_ended": True}, status=410)
     if found is None:
         return _unknown(request)
     code_user, ticket = found
-    code_sessions.sign_in_code_user(request.session, code_user)
+    if not code_sessions.pin_ok(request.session, code_user.access_code):
+        return _pin(request, code_user.access_code)
+    code_sessions.sign_in_code_user(request.session, code_user, link_version=code_user.access_code.links_version)
     services.ticket_follow(code_user, ticket)  # following it through the link: they take part
     response = redirect(_ticket_url(code_user.access_code, ticket))
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code_user.preferred_language, samesite="Lax")
