@@ -5,6 +5,7 @@ variables the app runs on the embedded default: SQLite, the in-memory channel
 layer, a local-memory cache and Celery tasks executed in-process.
 """
 
+from datetime import timedelta
 from pathlib import Path
 import secrets
 
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "axes",
     "django_htmx",
     "channels",
     "fleet",
@@ -90,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "common.middleware.NotFoundMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its page (fleet.views.locked_out).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -210,6 +214,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 # --- Auth ------------------------------------------------------------------------
 AUTH_USER_MODEL = "fleet.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every password login (staff login page, admin login) while the username and
+    # address are locked out, and counts the failures (django-axes, see "Login lockout" below).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -224,6 +231,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Login lockout (django-axes) --------------------------------------------------------
+# After LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair is locked
+# out for LOGIN_LOCKOUT_MINUTES (every further try during it starts the time again); a success
+# resets the count. Administrators unlock early in the Django admin (Axes → Access attempts:
+# delete the entry) or with `manage.py axes_reset_username <name>`. Counted in the database, so
+# all server processes count together. The address is REMOTE_ADDR: behind nginx, daphne sets it
+# from the X-Real-IP nginx writes (docs/security.md).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "fleet.views.locked_out"
 
 # --- Internationalisation ------------------------------------------------------
 LANGUAGE_CODE = "de"

@@ -203,3 +203,11 @@ def profile(request):
         return render(request, "fleet/profile.html", {"form": form}, status=400)
     form = ProfileForm(initial={"preferred_language": user.preferred_language, "time_zone": user.time_zone})
     return render(request, "fleet/profile.html", {"form": form})
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer while a username and address are locked out (AXES_LOCKOUT_CALLABLE):
+    the login card saying why and for how long, 429, in the visitor's language."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+
