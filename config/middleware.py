@@ -6,6 +6,8 @@ from __future__ import annotations
 import codecs
 from urllib.parse import unquote_to_bytes
 
+from csp.middleware import CSPMiddleware
+from django.core.exceptions import DisallowedHost
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -84,3 +86,21 @@ class StrictFormEncodingMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse(error_body("invalid_encoding", message), status=400)
         return render(request, "400.html", {"message": message}, status=400)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, plus this host's WebSockets in connect-src (the conversation, the
+    video call): CSP Level 3 lets 'self' cover them, older browsers need them named. wss:// only
+    over HTTPS."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            return parts
+        sockets = [f"wss://{host}"] if request.is_secure() else [f"ws://{host}", f"wss://{host}"]
+        update = dict(parts.update or {})
+        update["connect-src"] = [*update.get("connect-src", []), *sockets]
+        parts.update = update
+        return parts

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "django_htmx",
+    "csp",
     "channels",
     "fleet",
     "tickets",
@@ -80,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header (django-csp; the policy under "Security" below).
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # Before anything reads the form: invalid UTF-8 in a form body is a 400, never stored as U+FFFD.
@@ -339,6 +342,32 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp 4): no inline scripts, inline event handlers or inline
+# styles anywhere (JS in static/js/, CSS in static/css/); images also from data: and blob: URLs and
+# media from blob: (the video call's camera streams and snapshots); the page's own WebSockets
+# (config.middleware.ContentSecurityPolicyMiddleware adds ws(s)://<this host> per request). The
+# Swagger UI page (/api/docs/) adds 'unsafe-inline' styles for itself (api/views/docs.py).
+# Enforced, except in development (DEBUG), where it is only reported (browser console).
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "media-src": ["'self'", "blob:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    # A Jitsi Meet server (VIDEO_JITSI_URL), should a call page embed its room.
+    "frame-src": ["'self'", *filter(None, [_env_str("VIDEO_JITSI_URL").rstrip("/")])],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if DEBUG:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
 
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {
