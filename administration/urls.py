@@ -18,6 +18,7 @@ urlpatterns = [
     path("codes/labels/", views.code_labels, name="code-labels"),
     path("codes/<int:pk>/", views.code_edit, name="code-edit"),
     path("codes/<int:pk>/active/", views.code_set_active, name="code-set-active"),
+    path("codes/<int:pk>/links/revoke/", views.code_revoke_links, name="code-revoke-links"),
     path("staff/", views.staff_list, name="staff"),
     path("staff/invite/", views.staff_invite, name="staff-invite"),
     path("staff/<int:pk>/", views.staff_edit, name="staff-edit"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -285,7 +286,7 @@ def code_edit(request, pk):
         request, "administration/code_form.html",
         {
             "form": form, "code": code, "entry_url": access_code_url(code, request), "may_change": may_change,
-            "history": ticket_selectors.access_code_history(code),
+            "history": ticket_selectors.access_code_history(code), "link_days": settings.PERSONAL_LINK_MAX_AGE_DAYS,
         },
         status=status,
     )
@@ -308,6 +309,19 @@ def code_set_active(request, pk):
     if not back.startswith("/settings/codes/") or "//" in back:
         back = reverse("administration:codes")
     return redirect(back)
+
+
+@require_POST
+@section_required("codes", "change")
+def code_revoke_links(request, pk):
+    """End every personal link of the code (its customers open their tickets again through the code)."""
+    code = ticket_selectors.access_code_for_settings(pk)
+    try:
+        code = ticket_services.access_code_revoke_links(request.user, code)
+    except DomainError as error:
+        return _refused(request, error)
+    messages.success(request, _("Every personal link of “%(label)s” has been revoked.") % {"label": code.label})
+    return redirect("administration:code-edit", pk=code.pk)
 
 
 @require_GET

@@ -5,6 +5,7 @@ variables the app runs on the embedded default: SQLite, the in-memory channel
 layer, a local-memory cache and Celery tasks executed in-process.
 """
 
+from datetime import timedelta
 from pathlib import Path
 import secrets
 from urllib.parse import urlsplit
@@ -63,7 +64,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "axes",
     "django_htmx",
+    "csp",
     "channels",
     "fleet",
     "tickets",
@@ -79,8 +82,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header (django-csp; the policy under "Security" below).
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the form: invalid UTF-8 in a form body is a 400, never stored as U+FFFD.
+    "config.middleware.StrictFormEncodingMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -89,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "common.middleware.NotFoundMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its page (fleet.views.locked_out).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -215,6 +224,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 # --- Auth ------------------------------------------------------------------------
 AUTH_USER_MODEL = "fleet.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every password login (staff login page, admin login) while the username and
+    # address are locked out, and counts the failures (django-axes, see "Login lockout" below).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -229,6 +241,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Login lockout (django-axes) --------------------------------------------------------
+# After LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair is locked
+# out for LOGIN_LOCKOUT_MINUTES (every further try during it starts the time again); a success
+# resets the count. Administrators unlock early in the Django admin (Axes → Access attempts:
+# delete the entry) or with `manage.py axes_reset_username <name>`. Counted in the database, so
+# all server processes count together. The address is REMOTE_ADDR: behind nginx, daphne sets it
+# from the X-Real-IP nginx writes (docs/security.md).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "fleet.views.locked_out"
 
 # --- Internationalisation ------------------------------------------------------
 LANGUAGE_CODE = "de"
@@ -328,6 +353,32 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Content-Security-Policy (django-csp 4): no inline scripts, inline event handlers or inline
+# styles anywhere (JS in static/js/, CSS in static/css/); images also from data: and blob: URLs and
+# media from blob: (the video call's camera streams and snapshots); the page's own WebSockets
+# (config.middleware.ContentSecurityPolicyMiddleware adds ws(s)://<this host> per request). The
+# Swagger UI page (/api/docs/) adds 'unsafe-inline' styles for itself (api/views/docs.py).
+# Enforced, except in development (DEBUG), where it is only reported (browser console).
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "media-src": ["'self'", "blob:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    # A Jitsi Meet server (VIDEO_JITSI_URL), should a call page embed its room.
+    "frame-src": ["'self'", *filter(None, [_env_str("VIDEO_JITSI_URL").rstrip("/")])],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if DEBUG:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
+
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -410,10 +461,16 @@ VIDEO_SNAPSHOT_MAX_BYTES = env.int("VIDEO_SNAPSHOT_MAX_BYTES", default=4 * 1024 
 # --- Code-user portal and feedback ------------------------------------------------------
 # Code entry and PIN attempts per client IP (django-ratelimit syntax, e.g. "10/m").
 PORTAL_CODE_RATE = env.str("PORTAL_CODE_RATE", default="10/m")
+# Wrong PINs per access code from all addresses together: 10,000 four-digit PINs at 50 a day take
+# months to walk through, while the code's regular visitors (already past the PIN) are unaffected.
+PORTAL_PIN_RATE_PER_CODE = env.str("PORTAL_PIN_RATE_PER_CODE", default="50/d")
 # Open tickets a code user, and a code, may create within the period (flood protection).
 PORTAL_MAX_OPEN_TICKETS_PER_CODE_USER = env.int("PORTAL_MAX_OPEN_TICKETS_PER_CODE_USER", default=5)
 PORTAL_MAX_TICKETS_PER_CODE = env.int("PORTAL_MAX_TICKETS_PER_CODE", default=30)
 PORTAL_TICKET_PERIOD_HOURS = env.int("PORTAL_TICKET_PERIOD_HOURS", default=24)
+# A code user's personal link (page, e-mails) works this many days; staff end all links of a code
+# at once on its settings page. On a device that has not passed the code's PIN the link asks it.
+PERSONAL_LINK_MAX_AGE_DAYS = env.int("PERSONAL_LINK_MAX_AGE_DAYS", default=90)
 # Tickets left in Fertig without feedback are closed after this many days.
 FEEDBACK_AUTOCLOSE_DAYS = env.int("FEEDBACK_AUTOCLOSE_DAYS", default=14)
 # Customers who take part in a ticket hear by e-mail when staff answer: at most one e-mail per

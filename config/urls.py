@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from api import urls as api_urls
 from api.errors import not_found_view
+from api.views import docs as api_docs
 from config import views
 from fleet import urls as fleet_urls
 
@@ -22,7 +22,8 @@ urlpatterns = [
     path("settings/", include("administration.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Staff only: the schema like every API endpoint (401/403 with the error body), the page like every staff page.
+    path("api/schema/", api_docs.schema, name="api-schema"),
+    path("api/docs/", api_docs.docs, name="api-docs"),
     re_path(r"^api/", not_found_view),  # every other address under /api/: the API's own 404 body
 ]

@@ -45,6 +45,20 @@ class StaffChoiceForm(forms.Form):
         self.fields["user"].queryset = active_staff()
 
 
+class ForwardForm(StaffChoiceForm):
+    """Weiterleiten: to whom, and whose place (empty: the actor's own; administrators and moderators
+    name the assignee they forward for). The fleet rules decide whether it is allowed."""
+
+    from_user = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=None, required=False,
+        error_messages={"invalid_choice": _("Please choose a staff member.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_user"].queryset = active_staff()
+
+
 class ProfileForm(forms.Form):
     """A staff member's own settings: language and time zone (fleet.staff_services.profile_update)."""
 

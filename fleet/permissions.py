@@ -71,9 +71,17 @@ def may_reopen_for_offers(actor, ticket, assignee_ids) -> bool:
     return may_release_all(actor, ticket) or list(assignee_ids) == [getattr(actor, "pk", None)]
 
 
+def may_forward_for(actor, ticket, from_user) -> bool:
+    """Whose place an actor may hand on: their own, and (administrators and moderators, who steer
+    every ticket) any assignee's. The README's role table: "an assignee forwards; administrators and
+    moderators assign, unassign and forward on behalf of an assignee"."""
+    return getattr(actor, "pk", None) == getattr(from_user, "pk", None) or may_steer(actor, ticket)
+
+
 def may_forward(actor, ticket, from_user, *, assigned: bool) -> bool:
-    """Weiterleiten: the assignee hands their place on (a moderator may do it for them)."""
-    return is_staffable(ticket) and assigned and (getattr(actor, "pk", None) == from_user.pk or may_steer(actor, ticket))
+    """Weiterleiten: the assignee hands their place on, or a moderator/administrator does it for
+    them, while the ticket is being staffed. The tab's button and the service both ask this."""
+    return is_staffable(ticket) and assigned and may_forward_for(actor, ticket, from_user)
 
 
 def may_claim(actor, ticket, *, assigned: bool, places_left: int) -> bool:

@@ -130,7 +130,7 @@ def fleet_overview(viewer, ticket: Ticket) -> FleetOverview:
                 action for action, allowed in (
                     ("unassign", rules.may_unassign(viewer, ticket, assigned=True)),
                     ("release", rules.may_release(viewer, ticket, user, assigned=True)),
-                    ("forward", member.is_me and rules.may_forward(viewer, ticket, user, assigned=True)),
+                    ("forward", rules.may_forward(viewer, ticket, user, assigned=True)),
                 ) if allowed
             ]
             assigned.append(member)
@@ -161,7 +161,7 @@ def fleet_overview(viewer, ticket: Ticket) -> FleetOverview:
             ]
             available.append(member)
     viewer_assigned = viewer.pk in assignments
-    may_forward = rules.may_forward(viewer, ticket, viewer, assigned=viewer_assigned)
+    may_forward = any("forward" in member.actions for member in assigned)
     forward_targets = [u for u in staff if u.pk not in assignments] if may_forward else []
     can_claim = rules.may_claim(viewer, ticket, assigned=viewer_assigned, places_left=places_left)
     return FleetOverview(

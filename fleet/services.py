@@ -233,7 +233,7 @@ def assignee_forward(actor, ticket: Ticket | int, to_user: User, *, from_user: U
     """Weiterleiten: an assignee hands the ticket to another staff member (moderators on behalf of one)."""
     ticket = ticket_services.lock_ticket(ticket)
     from_user = from_user or actor
-    if not (actor == from_user or lifecycle.is_moderator(ticket, actor)):
+    if not rules.may_forward_for(actor, ticket, from_user):
         raise PermissionDenied(_("You may only forward tickets you are assigned to."))
     if not Assignment.objects.filter(ticket=ticket, user=from_user).exists():
         if actor == from_user:

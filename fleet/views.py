@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from common.errors import DomainError
 from fleet import selectors, services, staff_services
-from fleet.forms import ProfileForm, StaffChoiceForm
+from fleet.forms import ForwardForm, ProfileForm, StaffChoiceForm
 from fleet.models import TicketOffer
 from tickets import selectors as ticket_selectors
 from tickets.forms import add_domain_errors
@@ -30,16 +30,17 @@ def _refused(request, ticket, error: DomainError):
     return render_ticket_page(request, ticket, "fleet", status=error.status_code)
 
 
-def _staff_action(request, number, action, success):
+def _staff_action(request, number, action, success, *, form_class=StaffChoiceForm):
     """Shared shape of the actions that name a staff member (assign, unassign, offer, forward)."""
     ticket = ticket_selectors.access_ticket(request.user, number)
-    form = StaffChoiceForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors.get("user", [])) or _("Please choose a staff member."))
+        errors = [*form.errors.get("user", []), *form.errors.get("from_user", [])]
+        messages.error(request, " ".join(errors) or _("Please choose a staff member."))
         return render_ticket_page(request, ticket, "fleet", status=400)
     user = form.cleaned_data["user"]
     try:
-        action(ticket, user, form.cleaned_data["reason"])
+        action(ticket, user, form.cleaned_data)
     except DomainError as error:
         return _refused(request, ticket, error)
     messages.success(request, success % {"name": user.display_name})
@@ -50,7 +51,7 @@ def _staff_action(request, number, action, success):
 @login_required
 def assign(request, number):
     return _staff_action(
-        request, number, lambda ticket, user, reason: services.assignee_add(request.user, ticket, user),
+        request, number, lambda ticket, user, data: services.assignee_add(request.user, ticket, user),
         _("%(name)s is now assigned."),
     )
 
@@ -59,7 +60,7 @@ def assign(request, number):
 @login_required
 def unassign(request, number):
     return _staff_action(
-        request, number, lambda ticket, user, reason: services.assignee_remove(request.user, ticket, user, reason=reason),
+        request, number, lambda ticket, user, data: services.assignee_remove(request.user, ticket, user, reason=data["reason"]),
         _("%(name)s is no longer assigned."),
     )
 
@@ -68,7 +69,7 @@ def unassign(request, number):
 @login_required
 def send_offer(request, number):
     return _staff_action(
-        request, number, lambda ticket, user, reason: services.offers_send(request.user, ticket, [user]),
+        request, number, lambda ticket, user, data: services.offers_send(request.user, ticket, [user]),
         _("Offer sent to %(name)s."),
     )
 
@@ -76,10 +77,13 @@ def send_offer(request, number):
 @require_POST
 @login_required
 def forward(request, number):
+    """Weiterleiten: one's own place, or (administrators, moderators) the named assignee's."""
     return _staff_action(
         request, number,
-        lambda ticket, user, reason: services.assignee_forward(request.user, ticket, user, reason=reason),
-        _("Ticket forwarded to %(name)s."),
+        lambda ticket, user, data: services.assignee_forward(
+            request.user, ticket, user, from_user=data["from_user"], reason=data["reason"],
+        ),
+        _("Ticket forwarded to %(name)s."), form_class=ForwardForm,
     )
 
 
@@ -199,3 +203,11 @@ def profile(request):
         return render(request, "fleet/profile.html", {"form": form}, status=400)
     form = ProfileForm(initial={"preferred_language": user.preferred_language, "time_zone": user.time_zone})
     return render(request, "fleet/profile.html", {"form": form})
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer while a username and address are locked out (AXES_LOCKOUT_CALLABLE):
+    the login card saying why and for how long, 429, in the visitor's language."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+

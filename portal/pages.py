@@ -4,6 +4,7 @@ and the ticket page itself (rendered again with a form's errors and the status o
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -85,6 +86,7 @@ def render_ticket_page(request, code, code_user, ticket, *, status=200, update_f
         "feedback": selectors.feedback_of(ticket),
         "feedback_form": feedback_form or FeedbackForm(auto_id=FEEDBACK_IDS),
         "problem_form": problem_form or ProblemForm(auto_id=PROBLEM_IDS),
+        "link_days": settings.PERSONAL_LINK_MAX_AGE_DAYS,
         "personal_link": request.build_absolute_uri(
             reverse("portal:link", args=[code_sessions.personal_link_token(code_user, ticket)])
         ),

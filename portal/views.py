@@ -2,7 +2,8 @@
 
 Unknown and inactive codes get the same friendly page (nothing reveals which codes exist); code
 entry and PIN attempts are throttled per IP with django-ratelimit (shared through the cache, so
-across processes with Redis). Every ticket page answers 404 unless the session's code user may
+across processes with Redis), and wrong PINs per access code as well. The client address is the
+one the proxy in front saw (docker-compose: nginx sets X-Real-IP, daphne reads only that). Every ticket page answers 404 unless the session's code user may
 see that ticket. All changes go through the services.
 """
 
@@ -19,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit import ALL
+from django_ratelimit.core import get_usage, is_ratelimited
 
 from common.errors import DomainError, InvalidInput, NotFound
 from portal import pages
@@ -44,6 +46,7 @@ from tickets.forms import CustomFieldsForm, UpdateForm, add_domain_errors
 from tickets.downloads import attachment_response
 
 RATE_GROUP = "portal.code-entry"
+PIN_RATE_GROUP = "portal.pin-per-code"
 ARCHIVE_PAGE_SIZE = 20
 
 
@@ -55,6 +58,18 @@ def _limited(request, *, increment: bool) -> bool:
         request, group=RATE_GROUP, key="ip", rate=settings.PORTAL_CODE_RATE, method=is_ratelimited.ALL,
         increment=increment,
     )
+
+
+def _pin_limited(request, code, *, increment: bool = False) -> bool:
+    """Per-code throttle for wrong PINs, whatever address they come from: a 4-digit PIN cannot be
+    walked through from many addresses (PORTAL_PIN_RATE_PER_CODE). Only wrong PINs count; while the
+    code is throttled even the right one waits (else the throttle would say which one is right)."""
+    usage = get_usage(
+        request, group=PIN_RATE_GROUP, key=lambda _group, _request: str(code.pk),
+        rate=settings.PORTAL_PIN_RATE_PER_CODE, method=ALL, increment=increment,
+    )
+    # Asked before checking a PIN (no increment): the budget is spent once `limit` wrong ones came.
+    return usage is not None and usage["count"] >= usage["limit"]
 
 
 def _throttled(request):
@@ -105,12 +120,13 @@ def code_page(request, token):
 def _pin(request, code):
     form = PinForm(request.POST or None)
     if request.method == "POST" and "pin" in request.POST:
-        if _limited(request, increment=True):
+        if _limited(request, increment=True) or _pin_limited(request, code):
             return _throttled(request)
         if form.is_valid() and code.check_pin(form.cleaned_data["pin"]):
             code_sessions.pin_passed(request.session, code)
             return redirect(request.get_full_path())
         if form.is_valid():
+            _pin_limited(request, code, increment=True)
             form.add_error("pin", _("This PIN is not right."))
         return render(request, "portal/pin.html", {"code": code, "form": form}, status=403)
     return render(request, "portal/pin.html", {"code": code, "form": PinForm()})
@@ -276,13 +292,21 @@ def switch_language(request):
     return response
 
 
+@require_http_methods(["GET", "POST"])
 def personal_link(request, signed):
-    """A bookmarked personal link: signs the code user in on this device and opens their ticket."""
-    found = code_sessions.resolve_personal_link(signed)
+    """A bookmarked personal link: signs the code user in on this device and opens their ticket.
+    On a device that has not passed the code's PIN, the link asks for it first (the POST of that
+    form comes back here, throttled like every PIN). Expired and revoked links say so."""
+    try:
+        found = code_sessions.resolve_personal_link(signed)
+    except code_sessions.PersonalLinkEnded:
+        return render(request, "portal/unknown.html", {"entry_form": EntryCodeForm(), "link_ended": True}, status=410)
     if found is None:
         return _unknown(request)
     code_user, ticket = found
-    code_sessions.sign_in_code_user(request.session, code_user)
+    if not code_sessions.pin_ok(request.session, code_user.access_code):
+        return _pin(request, code_user.access_code)
+    code_sessions.sign_in_code_user(request.session, code_user, link_version=code_user.access_code.links_version)
     services.ticket_follow(code_user, ticket)  # following it through the link: they take part
     response = redirect(_ticket_url(code_user.access_code, ticket))
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code_user.preferred_language, samesite="Lax")

@@ -81,14 +81,17 @@ class _Process:
 class AsgiServer(_Process):
     """One daphne process on 127.0.0.1; stops within a bounded time."""
 
-    def __init__(self, *, database_url: str, port: int | None = None, extra_env: dict | None = None):
+    def __init__(self, *, database_url: str, port: int | None = None, extra_env: dict | None = None,
+                 daphne_args: list[str] | None = None):
         self.port = port or free_port()
+        self.daphne_args = list(daphne_args or [])
         self.url = f"http://127.0.0.1:{self.port}"
         env = {"LEITSTAND_FAST_PASSWORD_HASHER": "true", "SERVE_STATIC": "true", **(extra_env or {})}
         super().__init__(database_url=database_url, log_name=f"server-{self.port}.log", extra_env=env)
 
     def start(self, timeout: float = 30.0) -> None:
-        self._spawn([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"])
+        self._spawn([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), *self.daphne_args,
+                     "config.asgi:application"])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

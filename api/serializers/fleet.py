@@ -17,7 +17,7 @@ MEMBER_ACTIONS = {
     "assign": "POST /tickets/{number}/fleet/assign/ {user}",
     "unassign": "POST /tickets/{number}/fleet/unassign/ {user}",
     "release": "POST /tickets/{number}/fleet/release/ (the caller leaves)",
-    "forward": "POST /tickets/{number}/fleet/forward/ {to_user}",
+    "forward": "POST /tickets/{number}/fleet/forward/ {to_user, from_user}",
     "offer": "POST /tickets/{number}/offers/ {users: [user]}",
     "accept": "POST /offers/{offer.id}/accept/",
     "decline": "POST /offers/{offer.id}/decline/",
@@ -175,7 +175,7 @@ class FleetSerializer(serializers.Serializer):
     assigned = MemberSerializer(many=True)
     requested = MemberSerializer(many=True, help_text="Everyone who received an offer for the ticket, with their latest offer's state.")
     available = MemberSerializer(many=True)
-    forward_targets = StaffRefSerializer(many=True, help_text="To whom the caller may forward their place.")
+    forward_targets = StaffRefSerializer(many=True, help_text="To whom the caller may forward a place (their own, or as administrator or moderator any assignee's).")
 
 
 def fleet_body(ticket, overview) -> dict:

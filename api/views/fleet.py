@@ -28,7 +28,7 @@ _FLEET_EXAMPLE = OpenApiExample(
         "assigned": [{
             "user": {"id": 7, "name": "Mia Schneider"}, "role": "Mitarbeiter", "is_me": False, "seen": True,
             "seen_at": "2026-03-02T08:15:00+01:00", "since": "2026-03-02T08:20:00+01:00", "offer": None,
-            "actions": ["unassign"],
+            "actions": ["unassign", "forward"],
         }],
         "requested": [{
             "user": {"id": 9, "name": "Jonas Fischer"}, "role": "Mitarbeiter", "is_me": False, "seen": False,
@@ -37,7 +37,7 @@ _FLEET_EXAMPLE = OpenApiExample(
             "actions": ["assign"],
         }],
         "available": [],
-        "forward_targets": [],
+        "forward_targets": [{"id": 9, "name": "Jonas Fischer"}],
     },
 )
 

@@ -199,7 +199,7 @@ def test_the_fleet_shows_each_caller_their_own_actions(crew, api_client, staffed
         staffed.number, "assigned", 2, True,
     )
     mia_row = _row(moderator["assigned"], "Mia Schneider")
-    assert (mia_row["seen"], mia_row["actions"], mia_row["role"], mia_row["is_me"]) == (True, ["unassign"], "Staff member", False)
+    assert (mia_row["seen"], mia_row["actions"], mia_row["role"], mia_row["is_me"]) == (True, ["unassign", "forward"], "Staff member", False)
     assert mia_row["seen_at"] is not None
     jonas_row = _row(moderator["requested"], "Jonas Fischer")
     offer = _offer(staffed, crew["jonas"])

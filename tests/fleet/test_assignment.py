@@ -166,7 +166,7 @@ def test_fleet_overview_groups_and_actions(crew, template):
     available = {m.user for m in as_moderator.available}
     assert {crew["admin"], crew["moderator"], crew["lena"]} <= available
     assert not {crew["mia"], crew["jonas"]} & available
-    assert as_moderator.assigned[0].actions == ["unassign"]
+    assert as_moderator.assigned[0].actions == ["unassign", "forward"]
     assert as_moderator.requested[0].actions == ["assign", "withdraw"]
     assert all(m.actions == ["assign", "offer"] for m in as_moderator.available)
 

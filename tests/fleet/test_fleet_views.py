@@ -145,3 +145,44 @@ def test_fleet_tab_costs_constant_queries(client, crew, template, django_assert_
         UserFactory()
     with django_assert_max_num_queries(len(few.captured_queries)):
         _fleet_tab(client, ticket)
+
+
+@pytest.mark.parametrize("steerer", ["moderator", "admin"])
+def test_moderators_and_administrators_forward_on_behalf_of_an_assignee_from_the_tab(client, crew, template, steerer):
+    ticket = make_ticket(Status.IN_PROGRESS, template=template, assignees=[crew["mia"]])
+    client.force_login(crew[steerer])
+    html = _fleet_tab(client, ticket)
+    # Mia's row offers forwarding her place: the form names her as the one whose place moves.
+    assert f'<input type="hidden" name="from_user" value="{crew["mia"].pk}">' in html
+    assert f'id="forward-to-{crew["mia"].pk}"' in html
+    assert "Weiterleiten: Mia Schneider" in html
+    response = client.post(
+        reverse("fleet:forward", args=[ticket.number]),
+        {"user": crew["jonas"].pk, "from_user": crew["mia"].pk, "reason": "Urlaub"},
+    )
+    assert response.status_code == 302
+    assert list(ticket.assignments.values_list("user", flat=True)) == [crew["jonas"].pk]
+    assert "Ticket an Jonas Fischer weitergeleitet." in client.get(response["Location"]).content.decode()
+
+
+def test_a_mitarbeiter_sees_no_forward_on_a_colleagues_row_and_is_refused(client, crew, template):
+    ticket = make_ticket(Status.IN_PROGRESS, template=template, assignees=[crew["mia"]])
+    client.force_login(crew["jonas"])
+    html = _fleet_tab(client, ticket)
+    assert 'name="from_user"' not in html and "forward-form" not in html
+    response = client.post(
+        reverse("fleet:forward", args=[ticket.number]), {"user": crew["lena"].pk, "from_user": crew["mia"].pk},
+    )
+    assert response.status_code == 403
+    assert list(ticket.assignments.values_list("user", flat=True)) == [crew["mia"].pk]
+
+
+def test_forwarding_for_someone_who_is_not_assigned_is_400_and_changes_nothing(client, crew, template):
+    ticket = make_ticket(Status.IN_PROGRESS, template=template, assignees=[crew["mia"]])
+    client.force_login(crew["moderator"])
+    for from_user in (crew["lena"].pk, "abc", 999999):
+        response = client.post(
+            reverse("fleet:forward", args=[ticket.number]), {"user": crew["jonas"].pk, "from_user": from_user},
+        )
+        assert response.status_code == 400
+    assert list(ticket.assignments.values_list("user", flat=True)) == [crew["mia"].pk]

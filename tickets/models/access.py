@@ -47,6 +47,10 @@ class AccessCode(TimeStampedModel):
     )
     pin_hash = models.CharField(_("PIN"), max_length=128, blank=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
+    # Every personal link names the version it was made under; staff raise it to end them all
+    # (tickets.services.access_code_revoke_links).
+    links_version = models.PositiveIntegerField(_("personal links version"), default=1, editable=False)
+    links_revoked_at = models.DateTimeField(_("personal links revoked at"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -20,6 +20,7 @@ and the admin call them; they only parse input and render the result.
 
 from tickets.services.access_codes import (  # noqa: F401
     access_code_create,
+    access_code_revoke_links,
     access_code_set_active,
     access_code_set_pin,
     access_code_update,

@@ -11,6 +11,7 @@ import json
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import events
@@ -146,6 +147,21 @@ def access_code_set_active(actor, code: AccessCode, active: bool) -> AccessCode:
         code.save(update_fields=["is_active", "updated_at"])
         _record(actor, code, CHANGE, _("Switched on.") if code.is_active else _("Switched off."))
         events.publish_on_commit(ticket_events.access_code_switched(code, actor))
+    return code
+
+
+@transaction.atomic
+def access_code_revoke_links(actor, code: AccessCode) -> AccessCode:
+    """End every personal link of this code at once (a link was passed on, a device was lost): the
+    links name the code's links version, which goes up; sessions signed in through such a link lose
+    that identity on their next request. Customers who signed in on their own device through the
+    code keep it, and every new page and e-mail carries a new link."""
+    require_staff(actor, "tickets.change_accesscode")
+    code = AccessCode.objects.select_for_update().get(pk=code.pk)
+    code.links_version += 1
+    code.links_revoked_at = timezone.now()
+    code.save(update_fields=["links_version", "links_revoked_at", "updated_at"])
+    _record(actor, code, CHANGE, _("Personal links revoked."))
     return code
 
 
