@@ -18,7 +18,6 @@ from tickets import services as ticket_services
 from tickets.choices import HistoryAction, Status, Visibility
 from tickets.models import TicketHistory, TicketUpdate
 from videosessions import services
-from videosessions.choices import SessionState
 from videosessions.models import Participation, VideoSession
 
 pytestmark = pytest.mark.django_db

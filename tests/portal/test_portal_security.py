@@ -32,12 +32,6 @@ def code():
     return AccessCodeFactory(template=TicketTemplateFactory(name="Störung"), label="Presse 7")
 
 
-def german(msgid: str) -> str:
-    """The German text of a new string (from /work/i18n/sec-fixes.json once the lead merged it)."""
-    with translation.override("de"):
-        return translation.gettext(msgid)
-
-
 def _session_key(client) -> str:
     return client.cookies[django_settings.SESSION_COOKIE_NAME].value
 
@@ -136,7 +130,7 @@ def test_a_personal_link_works_until_it_is_older_than_the_setting(code, petra, s
     phone = Client()
     expired = phone.get(_link_made_days_ago(petra, ticket, 91))
     assert expired.status_code == 410
-    assert german("This link no longer works") in expired.content.decode()
+    assert "Dieser Link funktioniert nicht mehr" in expired.content.decode()
     assert CODE_USERS_SESSION_KEY not in phone.session
     settings.PERSONAL_LINK_MAX_AGE_DAYS = 120
     assert Client().get(_link_made_days_ago(petra, ticket, 91)).status_code == 302
@@ -209,7 +203,7 @@ def test_staff_revoke_every_personal_link_of_a_code_from_its_settings_page(code,
     assert response.status_code == 302
     code.refresh_from_db()
     assert code.links_version == 2 and code.links_revoked_at is not None
-    assert german("Personal links revoked.") in staff.get(response["Location"]).content.decode()
+    assert "Persönliche Links widerrufen." in staff.get(response["Location"]).content.decode()
 
     assert Client().get(old_link).status_code == 410
     # The device that came in through the old link is signed out of it; the one that signed in
