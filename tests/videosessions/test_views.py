@@ -6,6 +6,7 @@ a refused request stores nothing."""
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -62,8 +63,9 @@ def staff_client(client, desk):
 
 def _portal(client, customer):
     session = client.session
-    sign_in_code_user(session, customer)
+    sign_in_code_user(session, customer)  # a new session key, as on the identity form
     session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     return client
 
 
