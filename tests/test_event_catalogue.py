@@ -217,7 +217,7 @@ def video_session_requested(w):
     ticket = public_ticket(w, Status.IN_PROGRESS, assignees=[w["mia"]])
     yield
     session = video_services.session_request(w["code_user"], ticket, note="Morgen früh?")
-    payload = {"session_id": session.pk, "title": "Videositzung, angefragt von Karl Kunde", "change": "requested",
+    payload = {"session_id": session.pk, "title": "Video-Session, angefragt von Karl Kunde", "change": "requested",
                "state": "requested", "visibility": "public"}
     return ticket, code_user(w["code_user"]), payload, False
 

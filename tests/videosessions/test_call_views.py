@@ -120,7 +120,7 @@ def test_everyone_else_gets_a_404(desk, public_session):
 def test_an_ended_session_refuses_joining_clearly_and_shows_its_record(desk, running):
     services.session_transition(desk["assignee"], running, "end")
     html = staff_client(desk["assignee"]).get(reverse("videosessions:call", args=[running.pk])).content.decode()
-    assert "Diese Videositzung ist Beendet: Eine Teilnahme ist nicht möglich." in html
+    assert "Diese Video-Session ist Beendet: Eine Teilnahme ist nicht möglich." in html
     assert "js/video-call.js" not in html and '<script id="video-call-config"' not in html
     assert "Paula Pfeiffer" in html and "Eva Kunde" in html  # the record: who was there
     assert "Dauer" in html
@@ -129,7 +129,7 @@ def test_an_ended_session_refuses_joining_clearly_and_shows_its_record(desk, run
 def test_a_cancelled_session_and_an_unconfirmed_request_cannot_be_joined(desk, public_session):
     services.session_transition(desk["assignee"], public_session, "cancel", reason="Termin fällt aus")
     html = code_client(desk["customer"]).get(portal_url("portal:video-call", desk, public_session)).content.decode()
-    assert "Diese Videositzung ist Abgesagt: Eine Teilnahme ist nicht möglich." in html
+    assert "Diese Video-Session ist Abgesagt: Eine Teilnahme ist nicht möglich." in html
     assert "video-call.js" not in html
     requested = services.session_request(desk["customer"], desk["ticket"])
     html = code_client(desk["customer"]).get(portal_url("portal:video-call", desk, requested)).content.decode()
@@ -176,7 +176,7 @@ def test_staff_send_an_internal_snapshot_into_the_ticket_updates(desk, running):
     assert body["url"] == reverse("videosessions:snapshot", args=[running.pk, snapshot.pk])
     assert body["public"] is False
     assert snapshot.update.kind == "internal"
-    assert snapshot.update.text == "Schnappschuss aus der Videositzung „Pumpe ansehen“: Hier tropft es"
+    assert snapshot.update.text == "Schnappschuss aus der Video-Session „Pumpe ansehen“: Hier tropft es"
     assert snapshot.update.attachments.get().content_type == "image/png"
     picture = staff_client(desk["staff"]).get(body["url"])
     assert picture.status_code == 200 and picture["Content-Type"] == "image/png"

@@ -209,7 +209,7 @@ async def test_staff_end_the_call_for_everyone_and_it_cannot_be_joined_again(cal
     session = await database_sync_to_async(VideoSession.objects.get)(pk=call["session"].pk)
     assert session.state == SessionState.ENDED
     error = await refused(call, "customer")
-    assert error == {"type": "error", "code": "wrong_state", "message": "Diese Videositzung ist Beendet: Eine Teilnahme ist nicht möglich."}
+    assert error == {"type": "error", "code": "wrong_state", "message": "Diese Video-Session ist Beendet: Eine Teilnahme ist nicht möglich."}
 
 
 async def test_code_users_leave_the_call_when_the_ticket_turns_internal(call):

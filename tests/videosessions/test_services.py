@@ -42,7 +42,7 @@ def test_a_code_user_asks_for_one_staff_confirm_it_and_then_the_customer_may_joi
     customer = desk["customer"]
     requested = services.session_request(customer, desk["ticket"], note="Bitte morgen früh")
     assert (requested.state, requested.visibility, requested.requested_by_code_user) == (SessionState.REQUESTED, Visibility.PUBLIC, customer)
-    with pytest.raises(ConditionUnmet, match="bereits eine Videositzung angefragt"):
+    with pytest.raises(ConditionUnmet, match="bereits eine Video-Session angefragt"):
         services.session_request(customer, desk["ticket"])
     with pytest.raises(WrongState, match="noch nicht bestätigt"):
         services.session_join(customer, requested, channel="c1")
@@ -75,7 +75,7 @@ def test_code_users_see_public_sessions_of_their_tickets_only(desk):
     for actor, session in ((customer, internal), (stranger, public)):
         with pytest.raises(NotFound):
             services.session_join(actor, session, channel="x")
-    with pytest.raises(InvalidInput, match="nur interne Videositzungen"):
+    with pytest.raises(InvalidInput, match="nur interne Video-Sessions"):
         services.session_create(desk["assignee"], desk["internal_ticket"], title="x", visibility=Visibility.PUBLIC)
     with pytest.raises(PermissionDenied):
         services.session_request(customer, desk["internal_ticket"])
@@ -114,7 +114,7 @@ def test_ended_cancelled_and_missed_sessions_refuse_joins(desk):
     ended.refresh_from_db()
     assert ended.state == SessionState.ENDED and ended.duration is not None
     assert not Participation.objects.filter(session=ended, left_at__isnull=True).exists()
-    with pytest.raises(WrongState, match="ist nicht möglich, solange die Videositzung Beendet ist"):
+    with pytest.raises(WrongState, match="ist nicht möglich, solange die Video-Session Beendet ist"):
         services.session_transition(desk["assignee"], ended, "cancel")
 
 
@@ -144,7 +144,7 @@ def test_a_snapshot_lands_in_the_service_log_internal_by_default(desk):
     services.session_join(desk["assignee"], session, channel="c1")
     snapshot = services.snapshot_store(desk["assignee"], session, image=_png(), text="Dieses Ventil tauschen")
     assert snapshot.update.kind == UpdateKind.INTERNAL
-    assert snapshot.update.text == "Schnappschuss aus der Videositzung „Pumpe ansehen“: Dieses Ventil tauschen"
+    assert snapshot.update.text == "Schnappschuss aus der Video-Session „Pumpe ansehen“: Dieses Ventil tauschen"
     assert [a.content_type for a in snapshot.update.attachments.all()] == ["image/png"]
     public = services.snapshot_store(desk["assignee"], session, image=_png(), public=True)
     assert public.update.kind == UpdateKind.PUBLIC
@@ -209,7 +209,7 @@ def test_available_transitions_are_what_the_actor_may_do_now(desk):
 def test_start_now_is_public_on_a_public_ticket_and_internal_on_an_internal_one(desk, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         public = services.session_start_now(desk["assignee"], desk["ticket"])
-    assert (public.state, public.visibility, public.title) == (SessionState.RUNNING, Visibility.PUBLIC, "Videositzung")
+    assert (public.state, public.visibility, public.title) == (SessionState.RUNNING, Visibility.PUBLIC, "Video-Session")
     assert public.started_at is not None and len(callbacks) == 2  # created, started
     internal = services.session_start_now(desk["assignee"], desk["internal_ticket"], title="Intern")
     assert (internal.state, internal.visibility) == (SessionState.RUNNING, Visibility.INTERNAL)

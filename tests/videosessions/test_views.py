@@ -159,9 +159,9 @@ def test_the_messengers_one_click_start_is_public_on_a_public_ticket_and_announc
         response = staff_client.post(reverse("videosessions:start-now", args=[desk["ticket"].number]))
     session = VideoSession.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("videosessions:call", args=[session.pk])
-    assert (session.title, session.state, session.visibility) == ("Videositzung", SessionState.RUNNING, Visibility.PUBLIC)
+    assert (session.title, session.state, session.visibility) == ("Video-Session", SessionState.RUNNING, Visibility.PUBLIC)
     notice = Message.objects.filter(ticket=desk["ticket"]).last()
-    assert notice.data == {"event": "video", "change": "start", "title": "Videositzung", "session_id": session.pk}
+    assert notice.data == {"event": "video", "change": "start", "title": "Video-Session", "session_id": session.pk}
 
 
 def test_the_one_click_start_on_an_internal_ticket_is_internal_and_not_announced(
@@ -183,14 +183,14 @@ def test_an_internal_ticket_offers_internal_sessions_only_and_refuses_public_one
     ticket = desk["internal_ticket"]
     html = _html(staff_client.get(_tab(ticket)))
     assert 'value="internal"' in html and 'value="public"' not in html
-    assert "Ein internes Ticket hat nur interne Videositzungen." in html
+    assert "Ein internes Ticket hat nur interne Video-Sessions." in html
     response = staff_client.post(_create_url(ticket), {
         "title": "x", "when": "planned", "planned_at": _local(timezone.now() + timedelta(hours=1)), "visibility": "public",
     })
     assert response.status_code == 400
     assert not VideoSession.objects.exists()
     assert ('<p class="field-error" id="video_visibility-error" role="alert">'
-            "Ein internes Ticket hat nur interne Videositzungen.</p>") in _html(response)
+            "Ein internes Ticket hat nur interne Video-Sessions.</p>") in _html(response)
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -225,7 +225,7 @@ def test_no_new_sessions_on_a_closed_ticket(client, desk):
     assert "Neue Video-Session" not in _html(client.get(_tab(closed)))
     response = client.post(_create_url(closed), {"title": "x", "when": "now", "visibility": "internal"})
     assert response.status_code == 409
-    assert "Dieses Ticket ist Geschlossen: Es können keine Videositzungen geplant werden." in _messages(response)
+    assert "Dieses Ticket ist Geschlossen: Es können keine Video-Sessions geplant werden." in _messages(response)
     response = client.post(reverse("videosessions:start-now", args=[closed.number]))
     assert response.status_code == 409 and not VideoSession.objects.exists()
 
@@ -262,9 +262,9 @@ def test_confirming_may_set_the_time(staff_client, desk):
 
 
 @pytest.mark.parametrize(("setup", "name", "status", "message"), [
-    ([], "end", 409, "„Beenden“ ist nicht möglich, solange die Videositzung Angefragt ist."),
-    (["start", "end"], "start", 409, "„Starten“ ist nicht möglich, solange die Videositzung Beendet ist."),
-    ([], "miss", 403, "Sie dürfen „Als verpasst markieren“ bei dieser Videositzung nicht ausführen."),
+    ([], "end", 409, "„Beenden“ ist nicht möglich, solange die Video-Session Angefragt ist."),
+    (["start", "end"], "start", 409, "„Starten“ ist nicht möglich, solange die Video-Session Beendet ist."),
+    ([], "miss", 403, "Sie dürfen „Als verpasst markieren“ bei dieser Video-Session nicht ausführen."),
     ([], "explode", 400, "Unbekannte Aktion."),
 ])
 def test_refused_transitions_say_why_with_their_status_and_change_nothing(staff_client, desk, setup, name, status, message):
@@ -365,7 +365,7 @@ def test_asking_twice_is_refused_with_409(client, desk):
     services.session_request(desk["customer"], desk["ticket"])
     response = _portal(client, desk["customer"]).post(_portal_url(desk, "video-request"), {"note": "noch einmal"})
     assert response.status_code == 409
-    assert "Sie haben bereits eine Videositzung angefragt" in _html(response)
+    assert "Sie haben bereits eine Video-Session angefragt" in _html(response)
     assert VideoSession.objects.count() == 1
 
 
@@ -391,7 +391,7 @@ def test_a_customer_may_not_call_off_what_staff_planned_but_may_confirm_it(clien
     _portal(client, desk["customer"])
     response = client.post(_portal_url(desk, "video-transition", session.pk, "cancel"))
     assert response.status_code == 403
-    assert "Sie dürfen „Absagen“ bei dieser Videositzung nicht ausführen." in _html(response)
+    assert "Sie dürfen „Absagen“ bei dieser Video-Session nicht ausführen." in _html(response)
     session.refresh_from_db()
     assert session.state == SessionState.REQUESTED
     response = client.post(_portal_url(desk, "video-transition", session.pk, "confirm"), follow=True)
@@ -454,7 +454,7 @@ def test_a_finished_session_is_rated_once_then_thanks(client, desk):
     html = _html(response)
     assert f'action="{rate_url}"' not in html and "Danke für Ihre Bewertung!" in html
     again = client.post(rate_url, {"stars": "1"})
-    assert again.status_code == 409 and "Diese Videositzung wurde bereits bewertet." in _html(again)
+    assert again.status_code == 409 and "Diese Video-Session wurde bereits bewertet." in _html(again)
     assert SessionFeedback.objects.get().stars == 4
     # Another customer of the code sees that it was rated, not a thank-you, and no form.
     client.logout()
@@ -484,7 +484,7 @@ def test_no_rating_when_the_template_asks_for_no_feedback(client, desk):
     rate_url = _portal_url(desk, "video-rate", session.pk)
     assert f'action="{rate_url}"' not in _html(client.get(_ticket_page(desk)))
     response = client.post(rate_url, {"stars": "5"})
-    assert response.status_code == 409 and "Diese Videositzung kann nicht bewertet werden." in _html(response)
+    assert response.status_code == 409 and "Diese Video-Session kann nicht bewertet werden." in _html(response)
     assert not SessionFeedback.objects.exists()
 
 
