@@ -122,14 +122,13 @@ def message_post(actor, ticket: Ticket | int, *, text, client_id=None) -> tuple[
     ticket = ticket if isinstance(ticket, Ticket) else Ticket.objects.get(pk=ticket)
     text = _clean(text)
     client_id = _clean_client_id(client_id)
-    if not may_write(actor, ticket):
-        if may_read(actor, ticket):
-            raise WrongState(write_refusal(actor, ticket))
-        raise PermissionDenied(write_refusal(actor, ticket))
+    _check_write(actor, ticket)  # on what the caller knows: a socket's ticket may be a little old …
     try:
         with transaction.atomic():
+            seq = _next_seq(ticket, refresh=True)
+            _check_write(actor, ticket)  # … so again on the ticket as stored now (rolls the number back)
             message = Message.objects.create(
-                ticket=ticket, text=text, client_id=client_id, seq=_next_seq(ticket),
+                ticket=ticket, text=text, client_id=client_id, seq=seq,
                 **actor_columns(actor, user_field="author", code_user_field="author_code_user"),
             )
             _publish_message(ticket, message, actor)
@@ -154,19 +153,41 @@ def system_message_post(ticket: Ticket, *, text: str, data: dict) -> Message:
     return message
 
 
-def _next_seq(ticket: Ticket) -> int:
+def _check_write(actor, ticket: Ticket) -> None:
+    if not may_write(actor, ticket):
+        if may_read(actor, ticket):
+            raise WrongState(write_refusal(actor, ticket))
+        raise PermissionDenied(write_refusal(actor, ticket))
+
+
+def _next_seq(ticket: Ticket, *, refresh: bool = False) -> int:
     """The ticket's next message number; call inside the storing transaction. One statement (an
     upsert that returns the new number, on PostgreSQL and SQLite alike): it locks the ticket's
     conversation row until commit, so concurrent messages queue up and no number repeats or is
-    skipped (a rolled-back message gives its number back)."""
+    skipped (a rolled-back message gives its number back).
+
+    ``refresh``: the same statement also reads what the write rule depends on (the ticket's status,
+    visibility and access code, as committed now) into ``ticket``: an open socket keeps its ticket
+    from the handshake, and a status change may not have reached it yet (a message written after
+    the ticket was closed must be refused, not stored)."""
     table = connection.ops.quote_name(Conversation._meta.db_table)
+    tickets = connection.ops.quote_name(Ticket._meta.db_table)
+    fresh = "".join(
+        f", (SELECT {column} FROM {tickets} WHERE id = %s)" for column in ("status", "visibility", "access_code_id")
+    ) if refresh else ""
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (ticket_id, last_seq) VALUES (%s, 1) "
-            f"ON CONFLICT (ticket_id) DO UPDATE SET last_seq = {table}.last_seq + 1 RETURNING last_seq",
-            [ticket.pk],
+            f"ON CONFLICT (ticket_id) DO UPDATE SET last_seq = {table}.last_seq + 1 RETURNING last_seq{fresh}",
+            [ticket.pk] + ([ticket.pk] * 3 if refresh else []),
         )
-        return cursor.fetchone()[0]
+        row = cursor.fetchone()
+    if refresh:
+        # The status is a protected state field: its value is taken as loaded from the database,
+        # like refresh_from_db does (forget the old one, then set it), never as a transition.
+        ticket.__dict__.pop("status", None)
+        ticket.status, ticket.visibility, ticket.access_code_id = row[1], row[2], row[3]
+    return row[0]
 
 
 def _took_part(actor, ticket: Ticket) -> None:

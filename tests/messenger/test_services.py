@@ -10,6 +10,7 @@ from messenger.models import Message, MessageKind
 from tests.factories import AccessCodeFactory, CodeUserFactory, UserFactory, make_ticket
 from tickets import services as ticket_services
 from tickets.choices import Status
+from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +35,21 @@ def test_code_user_may_not_write_after_close_but_staff_may(setup):
     with pytest.raises(WrongState):
         services.message_post(setup["code_user"], ticket, text="Noch eine Frage")
     assert services.message_post(setup["mia"], ticket, text="Abschlussbericht folgt per Post.")[1]
+
+
+def test_a_socket_that_has_not_heard_of_the_close_yet_cannot_write_either(setup):
+    """A socket keeps its ticket from the handshake: the rule is checked again on the ticket as
+    stored when the message is, and the refused message leaves nothing behind (not even its number)."""
+    as_the_socket_knows_it = Ticket.objects.get(pk=setup["ticket"].pk)
+    services.message_post(setup["code_user"], as_the_socket_knows_it, text="Vorher")
+    ticket_services.ticket_close(setup["mia"], ticket_services.ticket_finish(setup["mia"], setup["ticket"]))
+    stored = Message.objects.count()
+    with pytest.raises(WrongState, match="Geschlossen"):
+        services.message_post(setup["code_user"], as_the_socket_knows_it, text="Noch eine Frage")
+    assert Message.objects.count() == stored
+    assert as_the_socket_knows_it.status == Status.CLOSED  # it knows now
+    later = services.message_post(setup["mia"], as_the_socket_knows_it, text="Abschlussbericht folgt.")[0]
+    assert later.seq == Message.objects.filter(ticket=later.ticket).exclude(pk=later.pk).order_by("-seq").first().seq + 1
 
 
 def test_strangers_cannot_read_or_write(setup):
