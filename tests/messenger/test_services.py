@@ -44,7 +44,7 @@ def test_a_socket_that_has_not_heard_of_the_close_yet_cannot_write_either(setup)
     services.message_post(setup["code_user"], as_the_socket_knows_it, text="Vorher")
     ticket_services.ticket_close(setup["mia"], ticket_services.ticket_finish(setup["mia"], setup["ticket"]))
     stored = Message.objects.count()
-    with pytest.raises(WrongState, match="Geschlossen"):
+    with translation.override("de"), pytest.raises(WrongState, match="Dieses Ticket hat den Status „Geschlossen“"):
         services.message_post(setup["code_user"], as_the_socket_knows_it, text="Noch eine Frage")
     assert Message.objects.count() == stored
     assert as_the_socket_knows_it.status == Status.CLOSED  # it knows now
