@@ -104,7 +104,7 @@
       this.oldestId = null;
       this.readByOthers = 0;
       this.me = null;
-      this.backoff = 500;
+      this.live = null; // the ticket's socket (LiveSocket), made by connect()
       this.connectedOnce = false;
       this.restoreOutbox();
       this.bind();
@@ -135,39 +135,33 @@
 
     /* --- connection ------------------------------------------------------------------------ */
     connect() {
-      const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-      // The first connect asks for the newest 50 messages with the handshake (they come in the
-      // "hello"); later ones catch up by number.
-      const query = this.connectedOnce ? "" : "?history=50";
-      const socket = new WebSocket(scheme + location.host + this.path + query);
-      this.socket = socket;
-      socket.addEventListener("open", () => {
-        if (this.connectedOnce) this.catchUp(true);
-        for (const [clientId, item] of this.pending) this.frame({ type: "message.send", text: item.text, client_id: clientId });
+      this.live = new LiveSocket({
+        // The first connect asks for the newest 50 messages with the handshake (they come in the
+        // "hello"); later ones catch up by number.
+        url: () => this.path + (this.connectedOnce ? "" : "?history=50"),
+        onOpen: () => {
+          if (this.connectedOnce) this.catchUp(true);
+          for (const [clientId, item] of this.pending) this.frame({ type: "message.send", text: item.text, client_id: clientId });
+        },
+        onFrame: (frame) => this.receive(frame),
+        onClose: (event) => {
+          if (event.code === 4403) {
+            this.showState(this.t.forbidden);
+            return false;
+          }
+          this.present.clear();
+          this.renderPresence();
+          this.showState(this.t.reconnecting);
+          return true;
+        },
+        firstBackoff: 500,
+        maxBackoff: MAX_BACKOFF,
       });
-      socket.addEventListener("message", (event) => this.receive(JSON.parse(event.data)));
-      socket.addEventListener("close", (event) => {
-        if (event.code === 4403) {
-          this.showState(this.t.forbidden);
-          return;
-        }
-        this.present.clear();
-        this.renderPresence();
-        this.showState(this.t.reconnecting);
-        // Backoff with jitter (half to all of it), reset only once the server has said hello: a
-        // whole shift of pages reconnecting after an outage spreads out instead of arriving at once.
-        const wait = this.backoff * (0.5 + Math.random() * 0.5);
-        this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF);
-        window.setTimeout(() => this.connect(), wait);
-      });
+      this.live.open();
     }
 
     frame(data) {
-      if (this.socket && this.socket.readyState === WebSocket.OPEN) {
-        this.socket.send(JSON.stringify(data));
-        return true;
-      }
-      return false;
+      return this.live.send(data);
     }
 
     showState(text) {
@@ -213,7 +207,7 @@
         case "hello":
           // Connected for real (the server joined us to the ticket): only now the state line goes
           // away, so that a socket the server closes at once (Redis away) does not make it blink.
-          this.backoff = 500;
+          this.live.welcomed();
           this.showState(null);
           this.me = frame.me;
           this.readByOthers = this.me.kind === "staff" ? frame.read.code_user : frame.read.staff;

@@ -80,8 +80,7 @@
       this.media = { audio: true, video: true, screen: false };
       this.me = null;
       this.iceServers = [];
-      this.socket = null;
-      this.backoff = 1000;
+      this.live = null; // the call's socket (LiveSocket), made by connect()
       this.over = false; // left, ended or refused: no reconnecting
       this.refusal = null; // the server's reason before it closed the socket
       this.snapshots = new Set([...document.querySelectorAll("[data-snapshot]")].map((node) => Number(node.dataset.snapshot)));
@@ -208,7 +207,7 @@
       this.buttons.rejoin.addEventListener("click", () => window.location.reload());
       window.addEventListener("pagehide", () => {
         this.over = true;
-        if (this.socket) this.socket.close(1000);
+        if (this.live) this.live.close();
       });
     }
 
@@ -282,45 +281,32 @@
 
     /* --- the socket ------------------------------------------------------------------------- */
     connect() {
-      this.showState(this.me ? t.reconnecting : t.connecting);
-      const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-      // Back after losing the socket: the previous stay ends at once (no ghost in the others' lists).
-      const query = this.me ? "?replaces=" + encodeURIComponent(this.me.peer) : "";
-      const socket = new WebSocket(scheme + location.host + config.wsPath + query);
-      this.socket = socket;
-      this.helloed = false;
-      socket.addEventListener("message", (event) => {
-        let frame;
-        try {
-          frame = JSON.parse(event.data);
-        } catch (error) {
-          return;
-        }
-        this.receive(frame);
+      this.showState(t.connecting);
+      this.live = new LiveSocket({
+        // Back after losing the socket: the previous stay ends at once (no ghost in the others' lists).
+        url: () => config.wsPath + (this.me ? "?replaces=" + encodeURIComponent(this.me.peer) : ""),
+        onFrame: (frame) => this.receive(frame),
+        onClose: (event) => {
+          window.clearInterval(this.pinger);
+          this.dropPeers();
+          this.helloed = false;
+          if (this.over) return false;
+          if (event.code === 4403) {
+            // Refused (full, ended, no longer allowed): the reason came just before.
+            this.finish(this.refusal || t.revoked);
+            return false;
+          }
+          this.showState(t.reconnecting);
+          return true;
+        },
+        firstBackoff: 1000,
+        maxBackoff: MAX_BACKOFF,
       });
-      socket.addEventListener("close", (event) => {
-        if (this.socket !== socket) return;
-        window.clearInterval(this.pinger);
-        this.dropPeers();
-        if (this.over) return;
-        if (event.code === 4403) {
-          // Refused (full, ended, no longer allowed): the reason came just before.
-          return this.finish(this.refusal || t.revoked);
-        }
-        this.showState(t.reconnecting);
-        // Backoff with jitter, reset once the server has said hello again.
-        const wait = this.backoff * (0.5 + Math.random() * 0.5);
-        this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF);
-        window.setTimeout(() => this.connect(), wait);
-      });
+      this.live.open();
     }
 
     frame(data) {
-      if (this.socket && this.socket.readyState === WebSocket.OPEN) {
-        this.socket.send(JSON.stringify(data));
-        return true;
-      }
-      return false;
+      return this.live.send(data);
     }
 
     receive(frame) {
@@ -339,7 +325,7 @@
 
     hello(frame) {
       this.helloed = true;
-      this.backoff = 1000;
+      this.live.welcomed();
       this.refusal = null;
       if (this.me && this.me.peer !== frame.me.peer) this.recordLeft(this.me.peer); // the stay before the reconnect
       this.me = frame.me;
@@ -379,7 +365,7 @@
     finish(message, { ended = false } = {}) {
       this.over = true;
       window.clearInterval(this.pinger);
-      if (this.socket) this.socket.close(1000);
+      if (this.live) this.live.close();
       this.dropPeers();
       this.stopMedia();
       if (this.me) this.recordLeft(this.me.peer);
