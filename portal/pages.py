@@ -4,7 +4,10 @@ and the ticket page itself (rendered again with a form's errors and the status o
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,6 +32,21 @@ PROBLEM_IDS = "problem_%s"
 def unknown(request, status=404):
     """The same page for unknown and inactive codes and for anything not to be found."""
     return render(request, "portal/unknown.html", {"entry_form": EntryCodeForm()}, status=status)
+
+
+def behind_gate(view):
+    """A portal view whose ``NotFound`` (the gate of ``ticket_for``, or a thing on the ticket the
+    code user may not see) is the portal's one page for anything not to be found; a stored file
+    that is gone (``Http404``) too."""
+
+    @wraps(view)
+    def gated(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except (NotFound, Http404):
+            return unknown(request)
+
+    return gated
 
 
 def active_code(token: str) -> AccessCode | None:

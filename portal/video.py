@@ -1,13 +1,12 @@
 """The code user's doors of video sessions: ask for one, call off one's own request (or confirm what
 the service team planned), rate a finished one, and the call page with its snapshots.
 
-Each view passes the portal's gate (``portal.pages.ticket_for``: the same friendly 404 for whatever
-the visitor may not see), parses, calls one service and goes back to the ticket page's video card;
+Each view passes the portal's gate (``portal.pages.ticket_for`` behind ``pages.behind_gate``: the same
+friendly 404 for whatever the visitor may not see), parses, calls one service and goes back to the ticket page's video card;
 a refusal shows the page again with why, and its status code.
 """
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -43,11 +42,9 @@ def _refused(request, found, error: DomainError, *, form=None, **forms):
 
 
 @require_POST
+@pages.behind_gate
 def request_session(request, token, number):
-    try:
-        found = pages.ticket_for(request, token, number)
-    except NotFound:
-        return pages.unknown(request)
+    found = pages.ticket_for(request, token, number)
     code, code_user, ticket = found
     form = RequestForm(request.POST)
     if not form.is_valid():
@@ -63,13 +60,11 @@ def request_session(request, token, number):
 
 
 @require_POST
+@pages.behind_gate
 def transition(request, token, number, pk, name):
-    try:
-        found = pages.ticket_for(request, token, number)
-        code, code_user, ticket = found
-        session = video_selectors.session_for(code_user, ticket, pk)
-    except NotFound:
-        return pages.unknown(request)
+    found = pages.ticket_for(request, token, number)
+    code, code_user, ticket = found
+    session = video_selectors.session_for(code_user, ticket, pk)
     try:
         video_services.session_transition(code_user, session, name)
     except DomainError as error:
@@ -79,13 +74,11 @@ def transition(request, token, number, pk, name):
 
 
 @require_POST
+@pages.behind_gate
 def rate(request, token, number, pk):
-    try:
-        found = pages.ticket_for(request, token, number)
-        code, code_user, ticket = found
-        session = video_selectors.session_for(code_user, ticket, pk)
-    except NotFound:
-        return pages.unknown(request)
+    found = pages.ticket_for(request, token, number)
+    code, code_user, ticket = found
+    session = video_selectors.session_for(code_user, ticket, pk)
     form = RatingForm(session.pk, request.POST)
     if not form.is_valid():
         return pages.render_ticket_page(request, *found, status=400, video_rating_forms={session.pk: form})
@@ -114,11 +107,9 @@ def _call_snapshot_url(code, session):
 
 
 @require_GET
+@pages.behind_gate
 def call_page(request, token, number, pk):
-    try:
-        code, code_user, session = _call_for(request, token, number, pk)
-    except NotFound:
-        return pages.unknown(request)
+    code, code_user, session = _call_for(request, token, number, pk)
     ticket_url = pages.ticket_url(code, session.ticket)
     context = video_ui.call_context(
         request, code_user, session, base_template="portal/base.html", back_url=ticket_url,
@@ -130,22 +121,18 @@ def call_page(request, token, number, pk):
 
 
 @require_POST
+@pages.behind_gate
 def snapshot_upload(request, token, number, pk):
-    try:
-        code, code_user, session = _call_for(request, token, number, pk)
-    except NotFound:
-        return pages.unknown(request)
+    code, code_user, session = _call_for(request, token, number, pk)
     return video_ui.snapshot_upload_response(request, code_user, session, _call_snapshot_url(code, session))
 
 
 @require_GET
+@pages.behind_gate
 def snapshot_image(request, token, number, pk, snapshot):
-    try:
-        _code, code_user, session = _call_for(request, token, number, pk)
-        found = video_selectors.snapshot_for(code_user, session, snapshot)
-        attachment = found.update.attachments.first()
-        if attachment is None:
-            raise NotFound(_("This snapshot does not exist."))
-        return attachment_response(attachment)
-    except (NotFound, Http404):  # not theirs, or the stored file is gone
-        return pages.unknown(request)
+    _code, code_user, session = _call_for(request, token, number, pk)
+    found = video_selectors.snapshot_for(code_user, session, snapshot)
+    attachment = found.update.attachments.first()
+    if attachment is None:
+        raise NotFound(_("This snapshot does not exist."))
+    return attachment_response(attachment)  # a stored file that is gone: Http404, the same page

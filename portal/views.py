@@ -12,7 +12,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -205,13 +204,12 @@ def _names_fields(error, fields_form) -> bool:
 
 
 @require_GET
+@pages.behind_gate
 def attachment(request, token, number, pk):
-    """A photo or file of the service log (public updates only)."""
-    try:
-        _code, code_user, ticket = _ticket_for(request, token, number)
-        return attachment_response(selectors.attachment_for(code_user, ticket, pk))
-    except (NotFound, Http404):  # not theirs, or the stored file is gone
-        return _unknown(request)
+    """A photo or file of the service log (public updates only; not theirs or a stored file that is
+    gone: the portal's 404 page)."""
+    _code, code_user, ticket = _ticket_for(request, token, number)
+    return attachment_response(selectors.attachment_for(code_user, ticket, pk))
 
 
 def ticket_page(request, token, number, *, status=200, **forms):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tickets.models import Ticket
 from videosessions import rules, selectors, ui
@@ -23,9 +24,13 @@ def _staff_call_url(session) -> str:
 def video_tab(actor, ticket: Ticket, *, form: SessionCreateForm | None = None) -> dict:
     """The Video-Sessions tab: the sessions with their buttons, and the form to plan or start one
     where the actor may."""
-    rows = ui.rows(actor, ticket, call_url=_staff_call_url)
+    def transition_url(session, name):
+        return reverse("videosessions:transition", args=[ticket.number, session.pk, name])
+
+    rows = ui.rows(actor, ticket, call_url=_staff_call_url, transition_url=transition_url)
     for row in rows:
         for action in row.actions:
+            action.look = "button-quiet" if action.name in ("cancel", "end") else ""
             if action.name == "confirm":  # staff may fix the time while confirming
                 planned = timezone.localtime(row.session.planned_at) if row.session.planned_at else None
                 action.form = ConfirmForm(initial={"planned_at": planned}, auto_id=f"video_confirm_{row.pk}_%s")
@@ -51,8 +56,15 @@ def portal_card(code_user, ticket: Ticket, *, token: str, request_form: RequestF
     def call_url(session):
         return reverse("portal:video-call", args=[token, ticket.number, session.pk])
 
-    rows = ui.rows(code_user, ticket, call_url=call_url, actions=PORTAL_ACTIONS)
+    def transition_url(session, name):
+        return reverse("portal:video-transition", args=[token, ticket.number, session.pk, name])
+
+    rows = ui.rows(code_user, ticket, call_url=call_url, transition_url=transition_url, actions=PORTAL_ACTIONS)
     for row in rows:
+        for action in row.actions:
+            action.look = "button-primary" if action.name == "confirm" else ""
+            if action.name == "cancel":  # only their own request can be called off here
+                action.label = _("Call off my request")
         if row.feedback is None and rules.may_rate(row.session, code_user):
             row.rating_form = rating_forms.get(row.pk) or RatingForm(row.pk)
     may_request = rules.may_request(ticket, code_user)

@@ -44,8 +44,13 @@ def format_duration(duration: timedelta | None) -> str:
 
 @dataclass
 class Action:
+    """A transition's button on a session row: where its form posts, what it says, how it looks
+    (the doors in ``videosessions.pages`` choose label and look; the rules chose the action)."""
+
     name: str
     label: str
+    url: str = ""
+    look: str = ""  # "button-primary", "button-quiet" or plain
     form: object = None  # confirm: the time, as planned or asked for (videosessions.pages)
 
 
@@ -105,7 +110,7 @@ def _duration(session: VideoSession, now: datetime) -> str:
     return format_duration(session.duration)
 
 
-def _row(actor, session: VideoSession, *, now: datetime, call_url, actions=None) -> SessionRow:
+def _row(actor, session: VideoSession, *, now: datetime, call_url, transition_url, actions=None) -> SessionRow:
     stays = list(session.participations.all())
     took_part = list(dict.fromkeys(stay.name for stay in stays))
     join_url, external = _join(actor, session, call_url)
@@ -120,7 +125,7 @@ def _row(actor, session: VideoSession, *, now: datetime, call_url, actions=None)
         in_call=[stay.name for stay in stays if stay.left_at is None] if session.state == SessionState.RUNNING else [],
         took_part=took_part,
         duration=_duration(session, now),
-        actions=[Action(name, str(services.TRANSITION_LABELS[name])) for name in names],
+        actions=[Action(name, str(services.TRANSITION_LABELS[name]), url=transition_url(session, name)) for name in names],
         join_url=join_url,
         join_external=external,
         requested_by=session.requested_by_code_user.display_name if session.requested_by_code_user else "",
@@ -128,12 +133,16 @@ def _row(actor, session: VideoSession, *, now: datetime, call_url, actions=None)
     )
 
 
-def rows(actor, ticket: Ticket, *, call_url, actions=None) -> list[SessionRow]:
+def rows(actor, ticket: Ticket, *, call_url, transition_url, actions=None) -> list[SessionRow]:
     """The ticket's sessions the actor sees: running first, then what comes next, then the past.
-    ``call_url(session)`` is the door's call page; ``actions`` narrows the buttons a door offers."""
+    ``call_url(session)`` is the door's call page, ``transition_url(session, name)`` where its
+    buttons post; ``actions`` narrows the buttons a door offers."""
     now = timezone.now()
     sessions = sorted(selectors.sessions_for(actor, ticket), key=_tab_order)
-    return [_row(actor, session, now=now, call_url=call_url, actions=actions) for session in sessions]
+    return [
+        _row(actor, session, now=now, call_url=call_url, transition_url=transition_url, actions=actions)
+        for session in sessions
+    ]
 
 
 # --- the call page ------------------------------------------------------------------------------------
