@@ -294,6 +294,9 @@ def _next_id(model) -> int:
 
 # Tables filled from the generated ones after the load, each only when its table exists (a later
 # migration may add one, e.g. a per-user unread table or a counter): (table, SQL). Extend here.
+# Row triggers fire during COPY: one that writes another table per row (e.g. a ticket's search
+# vector recomputed for each inserted update) costs a million statements at 100k; such a column is
+# better filled here in one statement, with the trigger disabled for the load in ``_loading``.
 DERIVED: list[tuple[str, str]] = []
 
 
