@@ -14,8 +14,9 @@ moderators, Mitarbeiter) with 1–2 assignees per worked ticket and the django-g
 permissions ``fleet.permissions.grant_assignee_permissions`` gives an assignee (the same rows),
 pending offers on open tickets, seen markers, ratings on finished tickets, and 200,000 messenger
 messages numbered 1…n per ticket (``Conversation.last_seq``) with read cursors (some unread).
-Texts are German, from a vocabulary with common words (``COMMON_WORD`` in about a tenth of the
-tickets) and rare ones (``RARE_WORD`` in 1 of 2,000), which the bench searches for.
+Texts are German, from a Zipf-like vocabulary: ``COMMON_WORD`` is its most frequent noun (in more
+than half of the tickets' titles or descriptions), ``RARE_WORD`` is in 1 title of 2,000 and 1 update
+of 20,000; the bench searches for both.
 
 How it stays correct while the models change:
 
