@@ -181,6 +181,8 @@ def prepare(size: str, out: Path) -> None:
     # The detail page of a ticket the Mitarbeiter works on, with the longest conversation.
     ticket = (Ticket.objects.filter(assignments__user=user, status="in_progress")
               .annotate(n=Count("messages")).order_by("-n", "-id").first())
+    if ticket is None:
+        raise RuntimeError(f"{pages_data.BENCH_USER} works on no In Bearbeitung ticket: regenerate the data")
     pages = _pages(ticket.number)
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key

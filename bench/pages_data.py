@@ -202,7 +202,8 @@ def reset_database(size: str, *, drop: bool, database: str | None = None) -> Non
 
 class _Copy:
     """COPY rows into a model's table: the given fields, plus every other column with a Python default
-    (its value taken from the model field); the database fills the rest (NULL, or a trigger)."""
+    (its value taken from the model field, a callable default called for each row, as a token or a
+    UUID must be); the database fills the rest (NULL, a database default, or a trigger)."""
 
     def __init__(self, model, fields: list[str]):
         from django.db import connection
@@ -212,18 +213,23 @@ class _Copy:
         meta = model._meta
         given = [meta.get_field(name) for name in fields]
         names = {f.attname for f in given}
-        self.extra = []
-        extra_fields = []
-        for field in meta.concrete_fields:
-            if field.attname in names or field.primary_key or getattr(field, "generated", False):
-                continue
-            if field.has_default():
-                extra_fields.append(field)
-                self.extra.append(self._adapt(field, field.get_db_prep_save(field.get_default(), connection)))
+        extra_fields = [
+            field for field in meta.concrete_fields
+            if field.attname not in names and not field.primary_key and not getattr(field, "generated", False)
+            and field.has_default()
+        ]
+        self.connection = connection
+        self.extra_fields = extra_fields
+        self.per_row = any(callable(field.default) for field in extra_fields)
+        self.extra = self._defaults()
         self.json = [isinstance(f, JSONField) for f in given]
         self.columns = [f.column for f in given + extra_fields]
         self.table = meta.db_table
         self.rows = 0
+
+    def _defaults(self) -> tuple:
+        return tuple(self._adapt(field, field.get_db_prep_save(field.get_default(), self.connection))
+                     for field in self.extra_fields)
 
     @staticmethod
     def _adapt(field, value):
@@ -239,7 +245,7 @@ class _Copy:
         from psycopg.copy import QueuedLibpqWriter
         from psycopg.types.json import Jsonb
 
-        extra = tuple(self.extra)
+        extra = self.extra
         json_at = [i for i, is_json in enumerate(self.json) if is_json]
         columns = ", ".join(f'"{c}"' for c in self.columns)
         with _loading(self.table), connection.cursor() as cursor:
@@ -250,7 +256,7 @@ class _Copy:
                         row = list(row)
                         for i in json_at:
                             row[i] = Jsonb(row[i])
-                    copy.write_row(tuple(row) + extra)
+                    copy.write_row(tuple(row) + (self._defaults() if self.per_row else extra))
                     self.rows += 1
         return self.rows
 
