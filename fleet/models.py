@@ -54,12 +54,23 @@ class Assignment(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assignments")
     assigned_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+    # True once the ticket is Geschlossen or Abgebrochen (set by ``tickets.services.ticket_transition``
+    # in the transaction that moves it; back to False when it is reopened). Only an index aid: "my
+    # active tickets" and the unread badge read the partial index below, which holds just the
+    # assignments of unfinished tickets (history does not make them slower), and still check the
+    # ticket's status, so a row left False (the default, e.g. after a bulk load) is merely read.
+    ticket_finished = models.BooleanField(default=False, db_default=False, editable=False)
 
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
         ordering = ["created_at", "id"]
         constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="unique_assignment")]
+        indexes = [
+            models.Index(
+                fields=["user", "ticket"], name="assignment_user_active_idx", condition=models.Q(ticket_finished=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.ticket_id}"

@@ -3,7 +3,7 @@ Who may read is ``tickets.permissions.can_see`` (the socket and the pages ask it
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Func, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -11,7 +11,6 @@ from common.errors import PermissionDenied
 from messenger.models import Message, MessageKind, ReadCursor
 from tickets import permissions
 from tickets import selectors as ticket_selectors
-from tickets.choices import Status
 from tickets.models import Ticket
 
 
@@ -91,23 +90,39 @@ def read_state(ticket: Ticket) -> dict:
     return {"staff": staff, "code_user": code_users}
 
 
-def unread_counts(user, tickets) -> dict[int, int]:
-    """Unread messages per ticket for a staff member (one query)."""
-    cursor = ReadCursor.objects.filter(ticket=OuterRef("pk"), user=user).values("last_read_id")[:1]
-    rows = (
-        Ticket.objects.filter(pk__in=[t.pk if isinstance(t, Ticket) else t for t in tickets])
-        .annotate(
-            unread=Count(
-                "messages",
-                filter=Q(messages__id__gt=Coalesce(Subquery(cursor), 0)) & ~Q(messages__author=user),
-            )
-        )
-        .values_list("pk", "unread")
+def _with_unread(tickets: QuerySet[Ticket], user) -> QuerySet[Ticket]:
+    """Each ticket with ``unread``: the messages after the staff member's read cursor that others
+    wrote (system messages and code users' count; their own never do).
+
+    Read by index per ticket, never by scanning messages or cursors: the user's ``ReadCursor`` row
+    is looked up by its ticket (one per ticket and user), and the count is a range of the
+    messages' (ticket, id) index after it. Both are subqueries of the ticket row, so the work follows the
+    tickets asked about, not the user's history or the length of the conversations."""
+    read_up_to = ReadCursor.objects.filter(ticket=OuterRef("pk"), user=user).values("last_read_id")[:1]
+    unread = (
+        Message.objects.filter(ticket=OuterRef("pk"), id__gt=OuterRef("read_up_to"))
+        .exclude(author=user)
+        .order_by()
+        .annotate(n=Func("id", function="COUNT"))
+        .values("n")
     )
-    return {pk: unread for pk, unread in rows if unread}
+    return (
+        tickets.order_by()
+        .annotate(read_up_to=Coalesce(Subquery(read_up_to), 0))
+        .annotate(unread=Subquery(unread))
+    )
+
+
+def unread_counts(user, tickets) -> dict[int, int]:
+    """Unread messages per ticket for a staff member (one query; tickets without unread left out)."""
+    ids = [t.pk if isinstance(t, Ticket) else t for t in tickets]
+    rows = _with_unread(Ticket.objects.filter(pk__in=ids), user).filter(unread__gt=0).values_list("pk", "unread")
+    return dict(rows)
 
 
 def unread_total(user) -> int:
-    """Unread messages on the tickets the staff member is assigned to (the side menu's badge)."""
-    mine = ticket_selectors.tickets_assigned_to(user).exclude(status__in=[Status.CLOSED, Status.CANCELLED])
-    return sum(unread_counts(user, list(mine.values_list("pk", flat=True))).values())
+    """Unread messages on the unfinished tickets the staff member is assigned to (the side menu's
+    badge, on every staff page): two queries by index (the ids of the user's unfinished
+    assignments, then their unread summed), no scan of tickets, messages or cursors."""
+    mine = ticket_selectors.active_tickets_assigned_to(user)
+    return int(_with_unread(mine, user).aggregate(total=Sum("unread"))["total"] or 0)

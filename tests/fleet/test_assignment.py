@@ -50,7 +50,7 @@ def test_guardian_permissions_follow_the_assignment(crew, template):
     assert get_perms(crew["jonas"], ticket) == []
 
 
-def test_my_tickets_come_from_guardian(crew, template):
+def test_my_tickets_are_the_ones_assigned(crew, template):
     mine = make_ticket(Status.ASSIGNED, template=template, assignees=[crew["mia"]])
     make_ticket(Status.ASSIGNED, template=template, assignees=[crew["jonas"]])
     assert list(ticket_selectors.tickets_assigned_to(crew["mia"])) == [mine]

@@ -14,7 +14,7 @@ from common.errors import ConditionUnmet, InvalidInput, PermissionDenied, StaleS
 from common.events import publish_on_commit
 from common.text import clean_text
 from tickets import events
-from tickets.choices import HistoryAction, Status
+from tickets.choices import FINAL_STATES, HistoryAction, Status
 from tickets.models import Ticket
 from tickets.services.support import history_record, lock_ticket
 from tickets.services.visibility import ticket_set_visibility
@@ -119,6 +119,10 @@ def ticket_transition(
         ticket.save()
     except ConcurrentTransition:  # only without row locks; the lock above normally prevents it
         raise StaleState(_("The ticket was changed meanwhile. Please reload it.")) from None
+    if (old in FINAL_STATES) != ticket.is_final:
+        # The fleet's assignment rows carry whether their ticket is finished (the index of "my
+        # active tickets" and the unread badge); reached by their relation, in this transaction.
+        ticket.assignments.update(ticket_finished=ticket.is_final)
     history_record(
         ticket, actor, HistoryAction.TRANSITION, field="status", old=old, new=ticket.status, reason=reason,
         data={"transition": name},
