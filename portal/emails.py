@@ -27,7 +27,7 @@ from portal.sessions import personal_link_token, unsubscribe_token
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from tickets.choices import Status, Visibility
-from tickets.models import CodeUser, Ticket
+from tickets.models import Ticket
 
 logger = logging.getLogger(__name__)
 

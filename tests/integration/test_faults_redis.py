@@ -17,8 +17,6 @@ Required while it is away:
 from __future__ import annotations
 
 import asyncio
-import re
-import urllib.parse
 
 import pytest
 import requests
@@ -29,7 +27,10 @@ from websockets.exceptions import ConnectionClosed
 from common.models import OutgoingEmail
 from common.outbox import send_pending_emails
 from tests.factories import AccessCodeFactory, CodeUserFactory, UserFactory, make_ticket
-from tests.messenger.conftest import session_cookie_for_code_user, session_cookie_for_staff
+from tests.messenger.conftest import (
+    session_cookie_for_code_user,
+    session_cookie_for_staff,
+)
 from tests.servers import servers_on_own_redis
 from tickets.choices import Status
 from tickets.models import Ticket, TicketHistory, TicketUpdate
