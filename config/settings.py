@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "common.middleware.NotFoundMiddleware",
+    # A lost database connection: 503 "try again" instead of the 500 page (common.middleware).
+    "common.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its page (fleet.views.locked_out).
     "axes.middleware.AxesMiddleware",
 ]
