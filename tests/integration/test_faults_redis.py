@@ -7,7 +7,8 @@ Required while it is away:
 - the pages load: the staff list and ticket page on both servers, the customer's ticket page;
 - actions that need no live push work and store their data exactly once: a staff update, a
   status change (SPEICHERN), a customer's update;
-- typing a code (a guessing door, counted in Redis) fails closed with a readable 503;
+- typing a code (a guessing door, counted in Redis) fails closed with a readable 503; the API's
+  throttles (capacity, not secrets) fail open;
 - the live parts say so: a socket opened now is closed with 4013, which the page shows as
   "Verbindung wird wiederhergestellt" (static/js/messenger.js);
 - no 500 anywhere, and no traceback in the servers' logs;
@@ -113,6 +114,10 @@ def test_pages_and_actions_work_while_redis_is_away(tmp_path):
             assert browser.get(detail).status_code == 200
         assert customer.get(portal_page).status_code == 200
         assert customer.get(f"/c/{code.token}/").status_code == 200
+        # The API's throttles count in Redis too and fail open: the API stays usable.
+        answer = staff[0].get("/api/v1/tickets/")
+        assert answer.status_code == 200
+        assert [t["number"] for t in answer.json()["results"]] == [ticket.number]
 
         response = staff[0].post(f"/tickets/{ticket.number}/updates/new/", {"text": "Ersatzteil ist bestellt."})
         assert response.status_code == 302
