@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "channels",
+    "common",  # the e-mail outbox (common.outbox)
     "fleet",
     "tickets",
     "messenger",
@@ -96,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "common.middleware.NotFoundMiddleware",
+    # A lost database connection: 503 "try again" instead of the 500 page (common.middleware).
+    "common.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its page (fleet.views.locked_out).
     "axes.middleware.AxesMiddleware",
 ]
@@ -212,11 +215,27 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged when it has run, not when a worker takes it: a worker killed mid-task
+# leaves its message to the next worker (after the visibility timeout, or at once when a pool
+# child dies). Every task is therefore idempotent (docs/architecture.md, "Tasks and faults").
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Seconds after which Redis hands an unacknowledged message to another worker: longer than any
+    # task runs and than the furthest eta (the customers' digest: CUSTOMER_EMAIL_INTERVAL_SECONDS).
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # A request that hands a task to a broker that is away gives up at once (one quick retry for
+    # a connection gone stale) instead of kombu's default ~6 s of retries: the work waits in the
+    # database (the e-mail outbox, the digest's due time, the webhook deliveries) for the sweep.
+    "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2,
+}
 CELERY_TIMEZONE = "Europe/Berlin"
 CELERY_BEAT_SCHEDULE: dict = {
     "expire-offers": {"task": "fleet.tasks.expire_offers", "schedule": 300.0},
     "autoclose-done-tickets": {"task": "tickets.tasks.autoclose_done_tickets", "schedule": 3600.0},
     "send-due-customer-emails": {"task": "portal.emails.send_due_customer_emails", "schedule": 60.0},
+    "send-pending-emails": {"task": "common.outbox.send_pending_emails", "schedule": 60.0},
     "send-due-webhooks": {"task": "webhooks.tasks.deliver_due", "schedule": 60.0},
     "sweep-video-sessions": {"task": "videosessions.tasks.sweep", "schedule": 60.0},
 }

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from common import events
 from common.events import publish_on_commit
 from common.errors import ConditionUnmet, InvalidInput, PermissionDenied, StaleState, WrongState
-from fleet.emails import send_notification_email
+from fleet.emails import queue_notification_email
 from fleet.models import Assignment, Notification, NotificationKind, OfferStatus, SeenMarker, TicketOffer, User
 from fleet import permissions as rules
 from fleet.permissions import grant_assignee_permissions, revoke_assignee_permissions
@@ -62,7 +62,7 @@ def notify(
         user=user, kind=kind, ticket=ticket, actor_name=actor.display_name if actor is not None else "", detail=detail
     )
     if email and user.email:
-        transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
+        queue_notification_email(notification)
     return notification
 
 

@@ -9,6 +9,8 @@ see that ticket. All changes go through the services.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -44,29 +46,47 @@ from tickets import selectors, services
 from tickets.forms import CustomFieldsForm, UpdateForm, add_domain_errors
 from tickets.downloads import attachment_response
 
+logger = logging.getLogger(__name__)
+
 RATE_GROUP = "portal.code-entry"
 PIN_RATE_GROUP = "portal.pin-per-code"
 ARCHIVE_PAGE_SIZE = 20
 
 
 
+class _CounterUnavailable(Exception):
+    """The cache that counts the attempts (Redis) does not answer."""
+
+
+def _counted(check):
+    """Fail closed: these throttles guard guessing doors (codes, 4-digit PINs), and without a count
+    a guesser would be unlimited; while the counter is away the doors say so (503) instead of
+    guessing. Opening a known code's page, a signed-in code user's pages and personal links
+    count nothing and keep working (docs/security.md, "Redis away")."""
+    try:
+        return check()
+    except Exception as error:  # the cache's connection error, whatever its backend
+        logger.warning("portal throttle unavailable, the cache did not answer: %s", error)
+        raise _CounterUnavailable from error
+
+
 def _limited(request, *, increment: bool) -> bool:
     """Per-IP throttle for guessing codes and PINs: every typed code, every PIN and every unknown
     code URL counts; opening a known code's page does not."""
-    return is_ratelimited(
+    return _counted(lambda: is_ratelimited(
         request, group=RATE_GROUP, key="ip", rate=settings.PORTAL_CODE_RATE, method=is_ratelimited.ALL,
         increment=increment,
-    )
+    ))
 
 
 def _pin_limited(request, code, *, increment: bool = False) -> bool:
     """Per-code throttle for wrong PINs, whatever address they come from: a 4-digit PIN cannot be
     walked through from many addresses (PORTAL_PIN_RATE_PER_CODE). Only wrong PINs count; while the
     code is throttled even the right one waits (else the throttle would say which one is right)."""
-    usage = get_usage(
+    usage = _counted(lambda: get_usage(
         request, group=PIN_RATE_GROUP, key=lambda _group, _request: str(code.pk),
         rate=settings.PORTAL_PIN_RATE_PER_CODE, method=ALL, increment=increment,
-    )
+    ))
     # Asked before checking a PIN (no increment): the budget is spent once `limit` wrong ones came.
     return usage is not None and usage["count"] >= usage["limit"]
 
@@ -75,9 +95,23 @@ def _throttled(request):
     return render(request, "portal/throttled.html", status=429)
 
 
+def _counter_away(view):
+    """The guessing doors answer 503 "try again shortly" while their counter is unavailable."""
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _CounterUnavailable:
+            response = render(request, "portal/throttled.html", {"unavailable": True}, status=503)
+            response["Retry-After"] = "60"
+            return response
+    wrapped.__name__, wrapped.__doc__ = view.__name__, view.__doc__
+    return wrapped
+
+
 # --- entering -------------------------------------------------------------------------------------
 
 
+@_counter_away
 def start(request):
     """Type the code printed beside the QR code."""
     form = EntryCodeForm(request.POST or None)
@@ -93,6 +127,7 @@ def start(request):
     return render(request, "portal/start.html", {"form": form})
 
 
+@_counter_away
 def code_page(request, token):
     code = _active_code(token)
     if code is None:

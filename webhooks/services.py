@@ -32,6 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common import broker
 from common.errors import InvalidInput, PermissionDenied, WrongState
 from common.events import DomainEvent
 from fleet.models import NotificationKind
@@ -285,10 +286,7 @@ def hand_off(delivery_ids: list[int]) -> None:
             _in_process.submit(delivery_ids)
         return
     for delivery_id in delivery_ids:
-        try:
-            current_app.send_task(DELIVER_TASK, args=(delivery_id,), retry=False)
-        except Exception as error:  # noqa: BLE001 - kombu's errors vary by transport; the sweep sends it
-            logger.warning("broker unavailable (%s): the sweep sends webhook delivery %s", error, delivery_id)
+        broker.prompt(DELIVER_TASK, (delivery_id,), what=f"the sweep sends webhook delivery {delivery_id}")
 
 
 def backoff_seconds(attempt_number: int) -> float:

@@ -38,7 +38,6 @@ from tickets.services.editing import (  # noqa: F401
 )
 from tickets.services.feedback import feedback_problem_persists, feedback_submit, tickets_autoclose  # noqa: F401
 from tickets.services.participation import (  # noqa: F401
-    digest_retry,
     digest_schedule,
     digest_sent,
     digest_start,

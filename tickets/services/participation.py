@@ -96,7 +96,3 @@ def digest_sent(participant_id: int, *, at: datetime) -> None:
     """The digest went out: the next one waits for the interval."""
     TicketParticipant.objects.filter(pk=participant_id).update(last_emailed_at=at)
 
-
-def digest_retry(participant_id: int) -> None:
-    """Sending failed: the digest is due again (the task retries; a later sweep would too)."""
-    TicketParticipant.objects.filter(pk=participant_id, email_due_at__isnull=True).update(email_due_at=timezone.now())
