@@ -185,7 +185,8 @@ class VideoConsumer(LayerGuardedConsumer):
         await self._layer(self.channel_layer.group_send(self.group, {"type": "peer.media", "peer": self.me["peer"], **state}))
 
     async def _snapshot(self, frame):
-        """Show a snapshot the sender just stored (``snapshot_store``, over HTTP) to everyone in the call."""
+        """Show a snapshot the sender just stored (``snapshot_store``, over HTTP) to everyone in the
+        call; only its author may (``rules.may_announce_snapshot``)."""
         pk = whole_number(frame.get("id"), default=None)
         if pk is None:
             raise ValueError("snapshot id")
@@ -193,7 +194,7 @@ class VideoConsumer(LayerGuardedConsumer):
         await self._layer(self.channel_layer.group_send(self.group, {"type": "call.snapshot", "snapshot": shown}))
 
     def _snapshot_shown(self, pk: int) -> dict:
-        snapshot = selectors.snapshot_in_session(self.session, pk)
+        snapshot = selectors.snapshot_to_announce(self.actor, self.session, pk)
         return {"id": snapshot.pk, "url": selectors.snapshot_url(snapshot), "text": snapshot.update.text,
                 "by": self.me["name"], "by_kind": self.me["kind"], "public": snapshot.update.kind == "public"}
 

@@ -158,3 +158,16 @@ def may_see_snapshot(session, actor, snapshot) -> bool:
     if permissions.is_staff(actor) or snapshot.update.kind == "public":
         return True
     return session.participations.filter(code_user=actor).exists()
+
+
+def may_announce_snapshot(session, actor, snapshot) -> bool:
+    """Who may show a stored snapshot to everyone in the call (the socket's "snapshot" frame): the
+    person who just stored it, in that call. Snapshot ids are easy to guess: anyone else naming one
+    (a code user an internal snapshot staff took before they joined) would hear its text and show
+    it to the whole call, customers included (found by issue 24's socket matrix)."""
+    if snapshot.session_id != session.pk or not may_see(actor, session):
+        return False
+    update = snapshot.update
+    if is_code_user(actor):
+        return update.author_code_user_id == actor.pk
+    return update.author_id == actor.pk

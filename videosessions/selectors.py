@@ -115,9 +115,11 @@ def running_session_ids(*, ticket_id: int | None = None, access_code_id: int | N
     return list(sessions.values_list("pk", flat=True))
 
 
-def snapshot_in_session(session: VideoSession, pk: int) -> Snapshot:
+def snapshot_to_announce(actor, session: VideoSession, pk: int) -> Snapshot:
+    """The snapshot its author shows to the call (``rules.may_announce_snapshot``); for anyone
+    else, as for a snapshot that does not exist, NotFound."""
     snapshot = Snapshot.objects.select_related("update").filter(session=session, pk=pk).first()
-    if snapshot is None:
+    if snapshot is None or not rules.may_announce_snapshot(session, actor, snapshot):
         raise NotFound(_("This snapshot does not exist."))
     return snapshot
 

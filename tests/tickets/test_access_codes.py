@@ -52,7 +52,7 @@ def test_only_staff_with_the_permission_create_codes():
 def test_qr_code_as_svg_and_png_points_to_the_entry_page(client, admin, settings):
     settings.PUBLIC_BASE_URL = "https://service.example.org"
     code = services.access_code_create(admin, label="Presse 7", template=TicketTemplateFactory())
-    client.force_login(UserFactory(role=Role.STAFF))
+    client.force_login(UserFactory(role=Role.MODERATOR))
 
     svg = client.get(reverse("tickets:access-code-qr", args=[code.pk, "svg"]))
     assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml"
@@ -69,11 +69,18 @@ def test_qr_code_as_svg_and_png_points_to_the_entry_page(client, admin, settings
     assert expected.getvalue() == svg.content
 
 
-def test_qr_code_is_for_staff_only(client, admin):
+def test_qr_code_is_for_those_who_keep_the_codes_only(client, admin):
+    """The QR code carries the code's address (whoever holds it becomes a code user): the settings'
+    rule for reading codes decides, as for the settings pages and the API (issue 24's matrix found
+    a Mitarbeiter getting it here while the API refused them)."""
     code = services.access_code_create(admin, label="Presse 7", template=TicketTemplateFactory())
     url = reverse("tickets:access-code-qr", args=[code.pk, "svg"])
     assert client.get(url).status_code == 302  # to the login page
     client.force_login(UserFactory(role=None))
     assert client.get(url).status_code == 403
-    client.force_login(UserFactory())
+    client.force_login(UserFactory(role=Role.STAFF))
+    assert client.get(url).status_code == 403
+    assert client.get(reverse("tickets:access-code-qr", args=[code.pk, "png"])).status_code == 403
+    client.force_login(UserFactory(role=Role.MODERATOR))
+    assert client.get(url).status_code == 200
     assert client.get(reverse("tickets:access-code-qr", args=[code.pk + 999, "svg"])).status_code == 404
