@@ -1,6 +1,6 @@
 """Filtering and ordering of API lists (django-filter). The filters narrow what the selectors
 already allow the caller to see and never widen it; the search is the ticket list page's
-(``tickets.filters.search_q``) and "mine" is the page's "my tickets" (``tickets.selectors``).
+(``tickets.search``: full text on PostgreSQL) and "mine" is the page's "my tickets" (``tickets.selectors``).
 Unknown values answer 400 with the field (DjangoFilterBackend), unlike the page, which ignores them."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from rest_framework.filters import OrderingFilter
 
 from tickets import selectors
 from tickets.choices import Status, Visibility
-from tickets.filters import SEARCH_MAX_LENGTH, search_q, search_terms
+from tickets import search as ticket_search
+from tickets.search import SEARCH_MAX_LENGTH
 from tickets.models import AccessCode, Ticket, TicketTemplate
 
 
@@ -39,7 +40,10 @@ class TicketFilter(django_filters.FilterSet):
     )
     search = django_filters.CharFilter(
         method="filter_search", max_length=SEARCH_MAX_LENGTH,
-        help_text="Words in the number, title, description or any update (the ticket list's search).",
+        help_text=(
+            "Words in the number, title, description, field values or any update (the ticket list's "
+            'search: each word as the start of a word, "quoted phrases", -excluded, or).'
+        ),
     )
 
     class Meta:
@@ -53,9 +57,7 @@ class TicketFilter(django_filters.FilterSet):
         return selectors.tickets_assigned_to(self.request.user, queryset) if value == "true" else queryset
 
     def filter_search(self, queryset, name, value):
-        for term in search_terms(value):
-            queryset = queryset.filter(search_q(term))
-        return queryset
+        return ticket_search.filter_matches(queryset, ticket_search.parse(value))
 
 
 class StableOrderingFilter(OrderingFilter):

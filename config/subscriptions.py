@@ -7,6 +7,7 @@ feedback. Registered once by ``config.apps.ConfigConfig.ready`` (the last instal
 """
 
 from tickets.events import CATALOGUE
+from tickets.selectors import FINAL_COUNTS_EVENTS
 from webhooks.catalogue import SOURCES as WEBHOOK_SOURCES
 
 SUBSCRIPTIONS: list[tuple[str, str]] = [
@@ -32,6 +33,8 @@ SUBSCRIPTIONS: list[tuple[str, str]] = [
     ("access_code.switched", "videosessions.live.revoke_code_users"),
     # … and the conversation announces a session that starts or is asked for.
     ("video.session_changed", "messenger.services.post_video_notice"),
+    # The staff list's cached counts of Geschlossen/Abgebrochen are outdated.
+    *[(name, "tickets.selectors.forget_final_counts") for name in FINAL_COUNTS_EVENTS],
     # Every event that makes a webhook type: deliveries to the endpoints that subscribed (sent by a
     # Celery task or, in-process, a background thread: the action never waits for an endpoint).
     *[(name, "webhooks.services.queue_deliveries") for name in CATALOGUE if name in WEBHOOK_SOURCES],

@@ -27,6 +27,15 @@ def demo_staff(db):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_ticket_counts():
+    """The cached counts of finished tickets start afresh: tests create tickets inside a transaction
+    that never commits, so the events that forget those counts in production never fire."""
+    from tickets.selectors import forget_final_counts
+
+    forget_final_counts()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files of in-process tests land in the test's own folder, not in var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -1,4 +1,4 @@
-"""The filters of the staff ticket list (GET parameters, never a 500 on bad input).
+"""The filters of the staff ticket list and the archive (GET parameters, never a 500 on bad input).
 
 ``TicketListFilter`` narrows a queryset the caller already got from
 ``tickets.selectors.tickets_for_staff``; it never widens it. Invalid values (unknown choices,
@@ -6,24 +6,38 @@ non-numeric ids, an unknown sort key) fail the form field and are simply left ou
 URL still gives a 200 page.
 
 The status is a tab rather than a filter among others: ``base_qs`` is everything filtered except
-the status (what the tab counts are computed over, in one aggregate query), ``qs`` adds the
-status tab and the ordering.
+the status (what the tab counts are computed over), ``results`` adds the tab, the order and the
+page (``tickets.paging``: keyset pages). Where the counts come from:
+
+- no filter, or only the visibility: ``selectors.staff_tab_counts`` (active states from their
+  partial index, finished ones from a cache the status events invalidate);
+- a search: the match set, fetched once with the sort values of every match; the counts, the tab's
+  rows and the page all come from it (``tickets.search``: full text on PostgreSQL);
+- other filters: one aggregate over the filtered tickets.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from tickets import selectors
-from tickets.choices import FINAL_STATES, PROGRESS_ORDER, Status, Visibility
-from tickets.models import AccessCode, Ticket, TicketTemplate, TicketUpdate
-
-SEARCH_MAX_LENGTH = 200
-SEARCH_MAX_TERMS = 6
+from tickets import paging, permissions, search, selectors
+from tickets.choices import (
+    ACTIVE_STATES,
+    FINAL_STATES,
+    PROGRESS_ORDER,
+    Status,
+    Visibility,
+)
+from tickets.models import AccessCode, Ticket, TicketTemplate
+from tickets.paging import SortKey
+from tickets.search import SEARCH_MAX_LENGTH
 
 # Tabs: "active" (the default: everything not closed or cancelled), one per status, "all".
 TAB_ACTIVE = "active"
@@ -32,8 +46,10 @@ STATUS_TABS = [*PROGRESS_ORDER, Status.CANCELLED]
 TAB_CHOICES = [(TAB_ACTIVE, _("Active")), *[(s.value, s.label) for s in STATUS_TABS], (TAB_ALL, _("All"))]
 
 # Sort keys a user may choose; each gets a unique tie-breaker so that pages never overlap.
+# "relevance" (best match first) is the default while searching.
 SORT_FIELDS = ["number", "title", "status", "updated_at", "created_at"]
-SORT_CHOICES = [(key, key) for name in SORT_FIELDS for key in (name, f"-{name}")]
+RELEVANCE = "relevance"
+SORT_CHOICES = [(key, key) for name in SORT_FIELDS for key in (name, f"-{name}")] + [(RELEVANCE, RELEVANCE)]
 DEFAULT_SORT = "-updated_at"
 
 _STATUS_RANK = Case(
@@ -43,47 +59,50 @@ _STATUS_RANK = Case(
 )
 
 
-def order_by_sort(queryset: QuerySet, sort: str) -> QuerySet:
-    """Order by a whitelisted sort key ("title", "-updated_at", …) plus the id as tie-breaker."""
+def sort_keys(sort: str, parsed: search.ParsedSearch | None = None) -> list[SortKey]:
+    """The keys of a whitelisted sort ("title", "-updated_at", "relevance" …), the id last."""
+    if sort == RELEVANCE and parsed:
+        return [
+            SortKey("key_rank", search.rank(parsed), True),
+            SortKey("key_updated_at", F("updated_at"), True),
+            SortKey("key_id", F("id"), True),
+        ]
     descending = sort.startswith("-")
     name = sort.lstrip("-")
     if name not in SORT_FIELDS:
         descending, name = True, DEFAULT_SORT.lstrip("-")
-    prefix = "-" if descending else ""
     if name == "status":
         # The lifecycle order (Entwurf … Geschlossen, Abgebrochen), not the alphabet of the keys.
-        rank = _STATUS_RANK.desc() if descending else _STATUS_RANK.asc()
-        return queryset.order_by(rank, f"{prefix}updated_at", f"{prefix}id")
-    return queryset.order_by(f"{prefix}{name}", f"{prefix}id")
+        return [
+            SortKey("key_status", _STATUS_RANK, descending),
+            SortKey("key_updated_at", F("updated_at"), descending),
+            SortKey("key_id", F("id"), descending),
+        ]
+    return [SortKey(f"key_{name}", F(name), descending), SortKey("key_id", F("id"), descending)]
 
 
-def search_terms(text: str) -> list[str]:
-    """The words of a search (at most a few, each must match somewhere)."""
-    return (text or "")[:SEARCH_MAX_LENGTH].split()[:SEARCH_MAX_TERMS]
-
-
-def search_q(term: str) -> Q:
-    """One search word in the number, title, description or the text of any update.
-
-    ``pk IN (tickets matching in their own columns UNION ALL tickets with a matching update)``:
-    the updates are searched with an EXISTS subquery (no join, so no duplicate rows and no
-    DISTINCT), and the IN is a semi-join, so a ticket counts once however often it matches.
-    On PostgreSQL both branches run on the trigram indexes of migration 0002 (``icontains`` is
-    ``UPPER(col) LIKE UPPER('%…%')``, which those indexes serve) and only the matches are read.
-
-    Not ``Q(own columns) | Exists(updates)``: an EXISTS inside an OR cannot become a semi-join,
-    PostgreSQL tests every visible ticket against it and, misjudging that as very expensive
-    (cost ~10⁶ at 100,000 tickets), JIT-compiles the query (+300 ms per search, see
-    bench/bench_ticket_list.py).
-    """
-    own_columns = Ticket.objects.filter(
-        Q(number__icontains=term) | Q(title__icontains=term) | Q(description__icontains=term)
+def order_by_sort(queryset: QuerySet, sort: str) -> QuerySet:
+    """Order by a whitelisted sort key plus the id as tie-breaker (what ``sort_keys`` pages by)."""
+    keys = sort_keys(sort)
+    return queryset.annotate(**{key.name: key.expression for key in keys}).order_by(
+        *[F(key.name).desc() if key.descending else F(key.name).asc() for key in keys]
     )
-    with_update = Ticket.objects.filter(
-        Exists(TicketUpdate.objects.filter(ticket=OuterRef("pk"), text__icontains=term))
-    )
-    matches = own_columns.order_by().values("pk").union(with_update.order_by().values("pk"), all=True)
-    return Q(pk__in=matches)
+
+
+def in_tab(status: str, tab: str) -> bool:
+    if tab == TAB_ALL:
+        return True
+    if tab == TAB_ACTIVE or tab not in Status.values:
+        return status in ACTIVE_STATES
+    return status == tab
+
+
+def counts_by_tab(per_status: dict[str, int]) -> dict[str, int]:
+    """Per-status counts completed with the "active" and "all" tabs (0 for missing states)."""
+    counts = {status.value: per_status.get(status.value, 0) for status in STATUS_TABS}
+    counts[TAB_ACTIVE] = sum(per_status.get(status, 0) for status in ACTIVE_STATES)
+    counts[TAB_ALL] = sum(per_status.values())
+    return counts
 
 
 class TicketListFilter(django_filters.FilterSet):
@@ -133,9 +152,7 @@ class TicketListFilter(django_filters.FilterSet):
         return queryset
 
     def filter_search(self, queryset, name, value):
-        for term in search_terms(value):
-            queryset = queryset.filter(search_q(term))
-        return queryset
+        return search.filter_matches(queryset, self.search)
 
     def filter_mine(self, queryset, name, value):
         user = getattr(self.request, "user", None)
@@ -157,8 +174,15 @@ class TicketListFilter(django_filters.FilterSet):
         return self._cleaned("status") or TAB_ACTIVE
 
     @property
+    def search(self) -> search.ParsedSearch:
+        return search.parse(self._cleaned("q"))
+
+    @property
     def sort_key(self) -> str:
-        return self._cleaned("sort") or DEFAULT_SORT
+        chosen = self._cleaned("sort")
+        if chosen == RELEVANCE or (chosen is None and self.search):
+            return RELEVANCE if self.search else DEFAULT_SORT
+        return chosen or DEFAULT_SORT
 
     def filter_queryset(self, queryset):
         for name, value in self.form.cleaned_data.items():
@@ -176,20 +200,54 @@ class TicketListFilter(django_filters.FilterSet):
 
     @property
     def qs(self) -> QuerySet:
+        """The current tab's tickets in the chosen order (all of them: pages come from ``results``)."""
         if not hasattr(self, "_qs"):
             self._qs = order_by_sort(filter_status_tab(self.base_qs, self.status_tab), self.sort_key)
         return self._qs
 
+    def _only_visibility(self) -> bool:
+        """Nothing narrows the list but (perhaps) the visibility: the counts may come from the
+        partial index and the cache."""
+        self.is_valid()
+        return not any(
+            value not in (None, "", False)
+            for name, value in self.form.cleaned_data.items()
+            if name not in (*self.LATE_FILTERS, "visibility")
+        )
+
     def tab_counts(self) -> dict[str, int]:
-        """How many tickets each tab holds under the other filters: one aggregate query."""
-        # COUNT(status), not COUNT(id): the (status, created_by_id) index answers it alone.
-        aggregates = {
-            f"n_{status.value}": Count("status", filter=Q(status=status)) for status in STATUS_TABS
-        }
-        aggregates["n_" + TAB_ACTIVE] = Count("status", filter=~Q(status__in=FINAL_STATES))
-        aggregates["n_" + TAB_ALL] = Count("status")
-        row = self.base_qs.aggregate(**aggregates)
-        return {key.removeprefix("n_"): value or 0 for key, value in row.items()}
+        """How many tickets each tab holds under the other filters (not for searches: ``results``
+        counts those from the match set)."""
+        user = getattr(self.request, "user", None)
+        if self._only_visibility() and user is not None:
+            return counts_by_tab(selectors.staff_tab_counts(user, visibility=self._cleaned("visibility") or ""))
+        per_status = self.base_qs.values_list("status").annotate(n=Count("status")).order_by()
+        return counts_by_tab(dict(per_status))
+
+    def results(self, cursor: str | None, *, page_size: int = paging.PAGE_SIZE) -> tuple[paging.Page, dict[str, int]]:
+        """The page of the current tab the cursor points at (its rows are tickets with the list's
+        columns) and every tab's count."""
+        tab, parsed = self.status_tab, self.search
+        keys = sort_keys(self.sort_key, parsed)
+        order = f"list:{self.sort_key}"
+        if not parsed:
+            counts = self.tab_counts()
+            queryset = selectors.with_list_columns(filter_status_tab(self.base_qs, tab))
+            page = paging.sql_page(queryset, keys, order=order, cursor=cursor, count=counts[tab], page_size=page_size)
+            return page, counts
+        # The search runs once: every match with its status and sort values.
+        matches = list(
+            self.base_qs.annotate(**{key.name: key.expression for key in keys})
+            .values_list(*[key.name for key in keys], "status")
+        )
+        counts = counts_by_tab(Counter(row[-1] for row in matches))
+        rows = paging.sort_rows([row for row in matches if in_tab(row[-1], tab)], keys)
+        page = paging.list_page(rows, keys, order=order, cursor=cursor, page_size=page_size)
+        ids = [row[len(keys) - 1] for row in page.rows]
+        tickets = selectors.with_list_columns(search.with_highlights(self.queryset.filter(pk__in=ids).order_by(), parsed))
+        by_id = {ticket.pk: ticket for ticket in tickets}
+        page.rows = [by_id[pk] for pk in ids if pk in by_id]
+        return page, counts
 
     def active_filters(self) -> bool:
         """Whether anything beyond the tab and the sort narrows the list."""
@@ -205,15 +263,22 @@ def filter_status_tab(queryset: QuerySet, tab: str) -> QuerySet:
     if tab == TAB_ALL:
         return queryset
     if tab == TAB_ACTIVE or tab not in Status.values:
-        return queryset.exclude(status__in=FINAL_STATES)
+        # ``status IN (active)``, the condition of the partial indexes (not ``NOT IN (final)``).
+        return queryset.filter(status__in=ACTIVE_STATES)
     return queryset.filter(status=tab)
 
 
 # --- the archive (staff): finished tickets, searchable like the list -----------------------------
 
+ARCHIVE_KEYS = [
+    # When it was finished, as the archive shows it ("Beendet": the last status change).
+    SortKey("key_finished_at", Coalesce("status_changed_at", "updated_at"), True),
+    SortKey("key_id", F("id"), True),
+]
 
-def archived_tickets(user, *, q: str = "", status: str = "", rated: str = ""):
-    """The finished tickets this staff member may see, filtered, newest finished first."""
+
+def archived_tickets(user, *, q: str = "", status: str = "", rated: str = "") -> QuerySet[Ticket]:
+    """The finished tickets this staff member may see, filtered (unordered)."""
     queryset = selectors.tickets_for_staff(user).filter(status__in=FINAL_STATES)
     if status in FINAL_STATES:
         queryset = queryset.filter(status=status)
@@ -221,8 +286,34 @@ def archived_tickets(user, *, q: str = "", status: str = "", rated: str = ""):
         queryset = queryset.filter(feedback__isnull=False)
     elif rated == "no":
         queryset = queryset.filter(feedback__isnull=True)
-    for term in search_terms(q):
-        queryset = queryset.filter(search_q(term))
-    return queryset.select_related("feedback", "feedback__code_user").order_by(
-        F("status_changed_at").desc(nulls_last=True), "-id"
-    )
+    return search.filter_matches(queryset, search.parse(q))
+
+
+def archive_page(
+    user, *, q: str = "", status: str = "", rated: str = "", cursor: str | None = None, page_size: int = paging.PAGE_SIZE
+) -> paging.Page:
+    """A keyset page of the archive, most recently finished first; its rows carry their rating.
+
+    The count: from the cached finished-ticket counts when only the status narrows it; from the
+    match set (fetched once) for a search; else one COUNT."""
+    queryset = archived_tickets(user, q=q, status=status, rated=rated)
+    with_rating = queryset.select_related("feedback", "feedback__code_user")
+    order = "archive"
+    parsed = search.parse(q)
+    if parsed:
+        matches = list(queryset.annotate(**{k.name: k.expression for k in ARCHIVE_KEYS}).values_list(
+            *[k.name for k in ARCHIVE_KEYS]
+        ))
+        page = paging.list_page(paging.sort_rows(matches, ARCHIVE_KEYS), ARCHIVE_KEYS, order=order, cursor=cursor,
+                                page_size=page_size)
+        ids = [row[-1] for row in page.rows]
+        by_id = {ticket.pk: ticket for ticket in with_rating.filter(pk__in=ids)}
+        page.rows = [by_id[pk] for pk in ids if pk in by_id]
+        return page
+    if rated or permissions.staff_tickets(user) is None:
+        count = queryset.count()
+    else:
+        finished = selectors.final_status_counts()
+        count = finished.get(status, 0) if status in FINAL_STATES else sum(finished.values())
+    return paging.sql_page(with_rating, ARCHIVE_KEYS, order=order, cursor=cursor, count=count, page_size=page_size)
+

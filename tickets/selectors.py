@@ -6,19 +6,37 @@ queryset selects what list pages show, so a page costs a constant number of quer
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.core.cache import cache
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.actors import is_code_user
 from common.errors import NotFound
 from tickets import lifecycle, permissions
-from tickets.choices import FINAL_STATES, PROGRESS_ORDER, Status, UpdateKind, Visibility
+from tickets.choices import (
+    ACTIVE_STATES,
+    FINAL_STATES,
+    PROGRESS_ORDER,
+    Status,
+    UpdateKind,
+    Visibility,
+)
 from tickets.models import (
     AccessCode,
     Attachment,
@@ -34,7 +52,11 @@ from tickets.models import (
 
 
 def _base() -> QuerySet[Ticket]:
-    return Ticket.objects.select_related("template", "access_code", "created_by", "created_by_code_user")
+    # The search vector is the database's (its triggers write it); pages never need its bytes, and a
+    # save of a ticket loaded here leaves it alone.
+    return Ticket.objects.select_related("template", "access_code", "created_by", "created_by_code_user").defer(
+        "search_vector"
+    )
 
 
 def with_list_columns(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -154,6 +176,76 @@ def active_tickets_assigned_to(user) -> QuerySet[Ticket]:
     assignment = Ticket._meta.get_field("assignments").related_model
     ids = list(assignment.objects.filter(user=user, ticket_finished=False).values_list("ticket_id", flat=True))
     return tickets_for_staff(user).filter(pk__in=ids).exclude(status__in=FINAL_STATES)
+
+
+# --- the tab counts of the staff list ------------------------------------------------------------------
+
+FINAL_COUNTS_VERSION_KEY = "tickets:final-counts:version"
+FINAL_COUNTS_TIMEOUT = 600  # seconds; a safety net only (data loaded behind the services' back)
+
+
+def active_status_counts(user, *, visibility: str = "") -> dict[str, int]:
+    """Per active state, the tickets this staff member sees (optionally of one visibility).
+
+    ``status IN (<active states>)`` is the condition of ``ticket_active_status_idx``, so this reads
+    that partial index alone: its size is the active tickets', not the history's."""
+    visible = permissions.staff_tickets(user)
+    if visible is None:
+        return {}
+    queryset = Ticket.objects.filter(visible, status__in=ACTIVE_STATES)
+    if visibility:
+        queryset = queryset.filter(visibility=visibility)
+    return dict(queryset.order_by().values_list("status").annotate(n=Count("status")))
+
+
+def final_status_counts(*, visibility: str = "") -> dict[str, int]:
+    """Geschlossen and Abgebrochen: how many there are (optionally of one visibility), from the cache.
+
+    The same for every staff member who sees tickets at all (finished tickets are never drafts,
+    the only thing staff visibility depends on). Cached under a version that every event which can
+    change it bumps (``forget_final_counts``): a reader that counted before a change stores under
+    the old version, which nobody reads any more, so the cache never keeps a count older than the
+    last committed change. The timeout only covers rows written without events (bulk loads)."""
+    # Starts at the clock, not at 1: a version key the cache evicted never comes back as a number
+    # that old counts are still stored under.
+    version = cache.get_or_set(FINAL_COUNTS_VERSION_KEY, time.time_ns(), timeout=None)
+    key = f"tickets:final-counts:{version}:{visibility or 'any'}"
+    counts = cache.get(key)
+    if counts is None:
+        queryset = Ticket.objects.filter(status__in=FINAL_STATES)
+        if visibility:
+            queryset = queryset.filter(visibility=visibility)
+        counts = dict(queryset.order_by().values_list("status").annotate(n=Count("status")))
+        cache.set(key, counts, timeout=FINAL_COUNTS_TIMEOUT)
+    return counts
+
+
+# The events after which a finished-tickets count may differ: a status change (closed, cancelled,
+# reopened) or a visibility change (the counts per visibility). Assignments do not enter these
+# counts (the "mine"/assignee filters are counted exactly, never from here), but the list's
+# promise is simple to check: every status, visibility or assignment event forgets them.
+FINAL_COUNTS_EVENTS = (
+    "ticket.transitioned", "ticket.visibility_changed",
+    "fleet.assignee_added", "fleet.assignee_removed", "fleet.forwarded",
+)
+
+
+def forget_final_counts(event=None) -> None:
+    """Subscriber (``config/subscriptions.py``): the cached finished-ticket counts are outdated."""
+    try:
+        cache.incr(FINAL_COUNTS_VERSION_KEY)
+    except ValueError:  # no version yet: nothing cached under one either
+        cache.set(FINAL_COUNTS_VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def staff_tab_counts(user, *, visibility: str = "") -> dict[str, int]:
+    """Every status tab's count for the unfiltered list (or filtered by visibility only): the
+    active states counted from their partial index, the finished ones from the cache. Exact: a tab
+    that says 3 lists 3."""
+    counts = active_status_counts(user, visibility=visibility)
+    if permissions.staff_tickets(user) is not None:
+        counts.update(final_status_counts(visibility=visibility))
+    return counts
 
 
 def my_active_count(user) -> int:

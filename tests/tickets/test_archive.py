@@ -156,7 +156,7 @@ def test_filter_by_rating(staff_client, code):
 
 def test_hostile_parameters_give_a_page(staff_client, code):
     ticket = rated(code)
-    for params in ({"status": "open"}, {"status": "<script>"}, {"rated": "maybe"}, {"page": "abc"}, {"page": "999"},
+    for params in ({"status": "open"}, {"status": "<script>"}, {"rated": "maybe"}, {"page": "abc"}, {"page": "999"}, {"cursor": "abc"},
                    {"q": "x" * 5000}):
         response = staff_client.get(URL, params)
         assert response.status_code == 200, params
@@ -182,16 +182,65 @@ def test_long_feedback_is_shortened_in_the_list(staff_client, code):
     assert "…" in row and row.count("Sehr gut.") < 40
 
 
-def test_pagination(staff_client, code, monkeypatch):
+def _link(html: str, rel: str) -> str:
+    match = re.search(rf'<a href="([^"]+)" rel="{rel}">', html)
+    assert match, rel
+    return match.group(1).replace("&amp;", "&")
+
+
+def _follow(client, link: str):
+    from urllib.parse import parse_qs, urlsplit
+
+    return get(client, {key: values[0] for key, values in parse_qs(urlsplit(link).query).items()})
+
+
+@pytest.mark.parametrize("q", ["", "Alt"])
+def test_pagination(staff_client, code, monkeypatch, q):
     monkeypatch.setattr(archive_view, "PAGE_SIZE", 2)
     tickets = [make_ticket(Status.CLOSED, title=f"Alt {n}") for n in range(5)]
     newest_first = [t.number for t in reversed(tickets)]
-    assert numbers(get(staff_client)) == newest_first[:2]
-    assert numbers(get(staff_client, {"page": 3})) == newest_first[4:]
-    html = get(staff_client, {"page": 2, "q": "Alt"}).content.decode()
-    assert 'rel="next"' in html and 'rel="prev"' in html
-    next_link = re.search(r'<a href="([^"]+)" rel="next">', html).group(1)
-    assert "q=Alt" in next_link and "page=3" in next_link  # the search stays in the page links
+    params = {"q": q} if q else {}
+    first = get(staff_client, params)
+    assert numbers(first) == newest_first[:2]
+    second = _follow(staff_client, _link(first.content.decode(), "next"))
+    assert numbers(second) == newest_first[2:4]
+    html = second.content.decode()
+    assert 'rel="next"' in html and 'rel="prev"' in html and "Seite 2 von 3" in html
+    next_link = _link(html, "next")
+    assert ("q=Alt" in next_link) == bool(q) and "cursor=" in next_link  # the search stays in the page links
+    third = _follow(staff_client, next_link)
+    assert numbers(third) == newest_first[4:]
+    assert "Seite 3 von 3" in third.content.decode()
+    assert numbers(_follow(staff_client, _link(first.content.decode(), "last"))) == newest_first[4:]
+    assert numbers(_follow(staff_client, _link(third.content.decode(), "prev"))) == newest_first[2:4]
+
+
+def test_a_ticket_finished_between_pages_neither_repeats_nor_hides_another(staff_client, code, monkeypatch):
+    monkeypatch.setattr(archive_view, "PAGE_SIZE", 2)
+    moderator = UserFactory(role=Role.MODERATOR)
+    tickets = [make_ticket(Status.DONE, title=f"Alt {n}") for n in range(4)]
+    for ticket in tickets:
+        services.ticket_close(moderator, ticket)
+    first = get(staff_client)
+    assert numbers(first) == [tickets[3].number, tickets[2].number]
+    services.ticket_close(moderator, make_ticket(Status.DONE, title="Neu"))  # arrives on top of page 1
+    assert numbers(_follow(staff_client, _link(first.content.decode(), "next"))) == [tickets[1].number, tickets[0].number]
+
+
+def test_bad_cursors_give_the_first_page(staff_client, code, monkeypatch):
+    monkeypatch.setattr(archive_view, "PAGE_SIZE", 2)
+    tickets = [make_ticket(Status.CLOSED, title=f"Alt {n}") for n in range(3)]
+    for cursor in ["abc", "x" * 5000, "eyJvIjoibGlzdCJ9:abc:def"]:
+        response = get(staff_client, {"cursor": cursor})
+        assert numbers(response) == [tickets[2].number, tickets[1].number]
+        assert response.context["page_obj"].number == 1
+    # A cursor of the ticket list is not one of the archive.
+    list_html = staff_client.get("/tickets/", {"status": "closed", "sort": "-updated_at"}).content.decode()
+    assert 'rel="next"' not in list_html  # 3 tickets, one list page: make one by hand
+    from tickets.paging import make_cursor
+
+    foreign = make_cursor("list:-updated_at", "after", [tickets[2].updated_at, tickets[2].pk], 2)
+    assert get(staff_client, {"cursor": foreign}).context["page_obj"].number == 1
 
 
 def test_a_page_costs_a_constant_number_of_queries(staff_client, code, django_assert_max_num_queries):

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
@@ -12,7 +15,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from common.models import TimeStampedModel
 from tickets import lifecycle
-from tickets.choices import ACTIVE_STATES, Status, Visibility
+from tickets.choices import ACTIVE_STATES, FINAL_STATES, Status, Visibility
 from tickets.models.access import AccessCode, CodeUser
 from tickets.models.templates import TicketTemplate
 
@@ -60,6 +63,10 @@ class Ticket(ConcurrentTransitionMixin, FSMModelMixin, TimeStampedModel):
         related_name="tickets",
     )
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    # PostgreSQL's full-text search over number, title, description, field values and every update's
+    # text, written by the database's triggers (migration 0009), never by Python; NULL on SQLite,
+    # whose search reads the columns themselves (``tickets.search``).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("ticket")
@@ -75,6 +82,20 @@ class Ticket(ConcurrentTransitionMixin, FSMModelMixin, TimeStampedModel):
             models.Index(fields=["visibility", "status"], name="ticket_visibility_status_idx"),
             models.Index(fields=["access_code", "visibility", "status"], name="ticket_code_vis_status_idx"),
             models.Index(fields=["-updated_at"], name="ticket_updated_idx"),
+            # Partial indexes that hold only the active tickets (a minority after a few years):
+            # the active tabs' counts (index-only) and the default list's rows by last change.
+            models.Index(
+                fields=["status", "visibility", "created_by"], name="ticket_active_status_idx",
+                condition=Q(status__in=ACTIVE_STATES),
+            ),
+            models.Index(
+                fields=["-updated_at", "-id"], name="ticket_active_updated_idx", condition=Q(status__in=ACTIVE_STATES)
+            ),
+            # The archive's order (finished tickets, most recently finished first) for its keyset pages.
+            models.Index(
+                Coalesce("status_changed_at", "updated_at").desc(), F("id").desc(),
+                name="ticket_finished_idx", condition=Q(status__in=FINAL_STATES),
+            ),
         ]
 
     def __str__(self) -> str:

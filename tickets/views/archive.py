@@ -1,25 +1,24 @@
 """The archive for staff: finished tickets (Geschlossen, Abgebrochen) with their rating.
 
 The default ticket list shows active tickets; this page lists only finished ones, newest first
-(by when they were finished), searchable like the list (``tickets.filters.search_q``), 25 a page.
-Tickets come only from ``selectors.tickets_for_staff``; a page costs a constant number of queries
-(a count, the rows with their rating joined).
+(by when they were finished), searchable like the list (``tickets.search``), 25 a page: keyset
+pages (``tickets.paging``; page 4,000 costs what page 2 costs). Tickets come only from
+``selectors.tickets_for_staff``; a page costs a constant number of queries (the count, from the
+cache of finished-ticket counts or the search's match set, and the rows with their rating joined).
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from tickets import selectors
 from tickets.choices import FINAL_STATES, Status
-from tickets.filters import SEARCH_MAX_LENGTH, archived_tickets
-
-PAGE_SIZE = 25
+from tickets.filters import SEARCH_MAX_LENGTH, archive_page
+from tickets.paging import CURSOR_MAX_LENGTH, PAGE_SIZE
 
 RATED_CHOICES = [("", _("All")), ("yes", _("With rating")), ("no", _("Without rating"))]
 
@@ -56,15 +55,14 @@ class ArchiveFilterForm(forms.Form):
 def ticket_archive(request):
     form = ArchiveFilterForm(request.GET or None)
     q, status, rated = form.value("q"), form.value("status"), form.value("rated")
-    paginator = Paginator(archived_tickets(request.user, q=q, status=status, rated=rated), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))  # bad → first page, too far → last page
-    rows = [{"ticket": ticket, "feedback": selectors.feedback_of(ticket)} for ticket in page.object_list]
+    cursor = request.GET.get("cursor", "")[:CURSOR_MAX_LENGTH + 1]  # bad or stale → the first page
+    page = archive_page(request.user, q=q, status=status, rated=rated, cursor=cursor, page_size=PAGE_SIZE)
+    rows = [{"ticket": ticket, "feedback": selectors.feedback_of(ticket)} for ticket in page.rows]
     context = {
         "form": form,
         "rows": rows,
         "page_obj": page,
-        "paginator": paginator,
-        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "paginator": page,
         "has_filters": bool(q or status or rated),
         "cancelled": Status.CANCELLED,
     }

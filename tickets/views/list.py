@@ -1,16 +1,17 @@
 """The staff ticket list: status tabs with counts, filters, search, sorting, pagination.
 
 Tickets come only from ``selectors.tickets_for_staff``; ``tickets.filters.TicketListFilter``
-narrows them. A page costs a constant number of queries whatever its size: the tab counts are
-one aggregate (which also gives the paginator its total), the page's rows one query with their
-foreign keys and the rating joined, the assignees one prefetch. htmx requests (filter form, tabs,
-sorting, page links) get only the results part of the page.
+narrows them and pages them (``results``: keyset pages, ``tickets.paging``). A page costs a
+constant number of queries whatever its size and however deep it is: the tab counts (one query
+over the active tickets' partial index, the finished ones cached; or, for a search, the match set,
+fetched once), the page's rows one query with their foreign keys and the rating joined, the
+assignees one prefetch. htmx requests (filter form, tabs, sorting, page links) get only the
+results part of the page.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -19,20 +20,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from messenger.selectors import unread_counts
-from tickets import selectors
+from tickets import search, selectors
 from tickets.choices import Status
 from tickets.filters import STATUS_TABS, TAB_ACTIVE, TAB_ALL, TicketListFilter
 from tickets.models import Ticket
-
-PAGE_SIZE = 25
-
-
-class CountedPaginator(Paginator):
-    """A paginator told its total up front (the tab counts already know it): no COUNT query."""
-
-    def __init__(self, object_list, per_page, *, count: int, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.__dict__["count"] = count  # fills the cached_property
+from tickets.paging import CURSOR_MAX_LENGTH, PAGE_SIZE
 
 
 def _verbose(field: str) -> str:
@@ -109,34 +101,30 @@ def ticket_list(request):
     tickets = selectors.tickets_for_staff(request.user)
     filterset = TicketListFilter(request.GET, queryset=tickets, request=request)
     tab = filterset.status_tab
-    counts = filterset.tab_counts()
-
-    paginator = CountedPaginator(
-        selectors.with_list_columns(filterset.qs),
-        PAGE_SIZE,
-        count=counts.get(tab, counts[TAB_ACTIVE]),
-    )
-    page = paginator.get_page(request.GET.get("page"))  # bad → first page, too far → last page
-    page_tickets = list(page.object_list)
+    parsed = filterset.search
+    cursor = request.GET.get("cursor", "")[:CURSOR_MAX_LENGTH + 1]
+    page, counts = filterset.results(cursor, page_size=PAGE_SIZE)
+    page_tickets = page.rows
     unread = unread_counts(request.user, page_tickets)
-    rows = [
-        {
+    rows = []
+    for ticket in page_tickets:
+        title_html, snippet = search.highlight(ticket, parsed) if parsed else (None, None)
+        rows.append({
             "ticket": ticket,
             "url": _link_for(ticket, request.user),
             "assignees": [assignment.user for assignment in ticket.assignments.all()],
             "is_own_draft": ticket.status == Status.DRAFT and ticket.created_by_id == request.user.pk,
             "unread": unread.get(ticket.pk, 0),
             "feedback": selectors.feedback_of(ticket),
-        }
-        for ticket in page_tickets
-    ]
+            "title_html": title_html,
+            "snippet": snippet,
+        })
     context = {
         "filter": filterset,
         "form": filterset.form,
         "filter_fields": _filter_fields(filterset.form),
         "page_obj": page,
-        "paginator": paginator,
-        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "paginator": page,
         "rows": rows,
         "tabs": _tabs(tab, counts),
         "current_tab": tab,

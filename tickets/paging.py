@@ -1,0 +1,255 @@
+"""Keyset pagination for the staff list and the archive.
+
+A page is "the next 25 rows after this one" in the list's order, never "skip 100,000 rows": the
+link to the next page carries the sort values of the last row shown (and the previous page's link
+those of the first), so page 4,000 costs what page 2 costs, and a ticket that changes while
+someone pages (it moves to the top, a new one arrives) neither shows twice nor drops out.
+
+Links: first (no cursor), previous, next, last (the last ``count % 25`` rows, counted from the
+end). The position "Seite x von y" is cheap because the list already knows its count (the tab
+counts): the cursor carries the page number it leads to, and the ends correct it (no previous
+page: 1; no next page: the last).
+
+Cursors are signed (``django.core.signing``): a tampered or foreign one, or one made for another
+order, is ignored and the first page shown, never an error. One that points past everything there
+is now (all later tickets gone) gives the first page too.
+
+Two ways to page, the same cursors: ``sql_page`` lets the database order and limit (the usual
+case, on the indexes of migration 0009); ``list_page`` pages a list the caller already holds in
+memory: a search's match set, which was fetched once for the tab counts as well.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core import signing
+from django.db.models import F, Q, QuerySet
+
+PAGE_SIZE = 25
+CURSOR_SALT = "tickets.paging.cursor"
+CURSOR_MAX_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One key of an order: an annotation name, its expression, its direction. The last key of
+    every order must be unique (the id), so that the order is total."""
+
+    name: str
+    expression: Any
+    descending: bool = False
+
+
+@dataclass
+class Page:
+    rows: list
+    number: int
+    num_pages: int
+    count: int
+    has_previous: bool = False
+    has_next: bool = False
+    previous_cursor: str | None = None
+    next_cursor: str | None = None
+    last_cursor: str | None = None
+    keys: list[SortKey] = field(default_factory=list, repr=False)
+
+
+# --- cursors ---------------------------------------------------------------------------------------
+
+
+def _encode(value):
+    if isinstance(value, datetime):
+        return {"dt": value.isoformat()}
+    return value
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        return datetime.fromisoformat(value["dt"])
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    raise ValueError("not a sort value")
+
+
+def make_cursor(order: str, direction: str, values: list | None, page: int) -> str:
+    payload = {"o": order, "d": direction, "p": page}
+    if values is not None:
+        payload["v"] = [_encode(value) for value in values]
+    return signing.dumps(payload, salt=CURSOR_SALT, compress=True)
+
+
+def read_cursor(token: str | None, order: str, key_count: int) -> dict | None:
+    """The cursor's content, or None for no cursor, a bad one, or one of another order."""
+    if not token or len(token) > CURSOR_MAX_LENGTH:
+        return None
+    try:
+        payload = signing.loads(token, salt=CURSOR_SALT)
+        if not isinstance(payload, dict) or payload.get("o") != order:
+            return None
+        direction, page = payload.get("d"), payload.get("p")
+        if direction not in ("after", "before", "last") or not isinstance(page, int):
+            return None
+        values = None
+        if direction != "last":
+            values = [_decode(value) for value in payload.get("v") or []]
+            if len(values) != key_count:
+                return None
+        return {"direction": direction, "values": values, "page": page}
+    except (signing.BadSignature, ValueError, TypeError, KeyError, zlib.error):
+        return None
+
+
+def _values(row, keys: list[SortKey]) -> list:
+    if isinstance(row, (tuple, list)):
+        return list(row[: len(keys)])
+    return [getattr(row, key.name) for key in keys]
+
+
+def _finish(page: Page, order: str) -> Page:
+    """Position and links: the ends correct the number the cursor carried."""
+    if not page.has_previous:
+        page.number = 1
+    elif not page.has_next:
+        page.number = page.num_pages
+    page.number = max(1, min(page.number, page.num_pages))
+    if page.has_previous and page.number == 1:
+        page.number = min(2, page.num_pages)
+    if page.rows and page.has_next:
+        page.next_cursor = make_cursor(order, "after", _values(page.rows[-1], page.keys), page.number + 1)
+        page.last_cursor = make_cursor(order, "last", None, page.num_pages)
+    if page.rows and page.has_previous:
+        page.previous_cursor = make_cursor(order, "before", _values(page.rows[0], page.keys), page.number - 1)
+    return page
+
+
+def _num_pages(count: int, page_size: int) -> int:
+    return max(1, math.ceil(count / page_size))
+
+
+# --- in the database -------------------------------------------------------------------------------
+
+
+def _ordering(keys: list[SortKey], *, backward: bool = False) -> list:
+    return [F(key.name).asc() if key.descending == backward else F(key.name).desc() for key in keys]
+
+
+def _beyond(keys: list[SortKey], values: list, *, backward: bool = False) -> Q:
+    """Rows strictly after ``values`` in the order of ``keys`` (before them if ``backward``):
+    ``k0 ≤ v0 AND (k0 < v0 OR (k0 = v0 AND k1 < v1) OR …)`` for descending keys. The leading
+    bound lets an index on the first key start at the cursor instead of filtering its way there."""
+
+    def compare(key, value, strict):
+        down = key.descending != backward
+        lookup = ("lt" if strict else "lte") if down else ("gt" if strict else "gte")
+        return Q(**{f"{key.name}__{lookup}": value})
+
+    either = Q(pk__in=[])
+    equal = Q()
+    for key, value in zip(keys, values):
+        either |= equal & compare(key, value, True)
+        equal &= Q(**{key.name: value})
+    return compare(keys[0], values[0], False) & either
+
+
+def sql_page(
+    queryset: QuerySet, keys: list[SortKey], *, order: str, cursor: str | None, count: int, page_size: int = PAGE_SIZE
+) -> Page:
+    """One page of ``queryset`` in the order of ``keys``; ``count`` is how many rows there are."""
+    annotated = queryset.annotate(**{key.name: key.expression for key in keys})
+    forward, backward = _ordering(keys), _ordering(keys, backward=True)
+    num_pages = _num_pages(count, page_size)
+    state = read_cursor(cursor, order, len(keys))
+
+    def first() -> Page:
+        rows = list(annotated.order_by(*forward)[: page_size + 1])
+        return Page(rows[:page_size], 1, num_pages, count, False, len(rows) > page_size, keys=keys)
+
+    if state is None:
+        return _finish(first(), order)
+    if state["direction"] == "last":
+        remainder = count - (num_pages - 1) * page_size if count else page_size
+        rows = list(annotated.order_by(*backward)[: remainder + 1])
+        page = Page(rows[:remainder][::-1], num_pages, num_pages, count, len(rows) > remainder, False, keys=keys)
+        return _finish(page if page.rows else first(), order)
+    if state["direction"] == "after":
+        rows = list(annotated.filter(_beyond(keys, state["values"])).order_by(*forward)[: page_size + 1])
+        if not rows:
+            return _finish(first(), order)
+        page = Page(rows[:page_size], state["page"], num_pages, count, True, len(rows) > page_size, keys=keys)
+        return _finish(page, order)
+    rows = list(annotated.filter(_beyond(keys, state["values"], backward=True)).order_by(*backward)[: page_size + 1])
+    if len(rows) <= page_size:  # at the beginning: the first page as it is now
+        return _finish(first(), order)
+    return _finish(Page(rows[:page_size][::-1], state["page"], num_pages, count, True, True, keys=keys), order)
+
+
+# --- in memory -------------------------------------------------------------------------------------
+
+
+def sort_rows(rows: list[tuple], keys: list[SortKey]) -> list[tuple]:
+    """Rows (tuples starting with the keys' values) in the order of ``keys``: one stable sort per
+    key, the last key first."""
+    rows = list(rows)
+    for index in reversed(range(len(keys))):
+        rows.sort(key=lambda row, i=index: row[i], reverse=keys[index].descending)
+    return rows
+
+
+def _compare(row: tuple, values: list, keys: list[SortKey]) -> int:
+    """-1, 0 or 1: where ``row`` stands relative to ``values`` in the order of ``keys``."""
+    for index, key in enumerate(keys):
+        a, b = row[index], values[index]
+        if a == b:
+            continue
+        before = a < b if not key.descending else a > b
+        return -1 if before else 1
+    return 0
+
+
+def _first_beyond(rows: list[tuple], values: list, keys: list[SortKey]) -> int:
+    """The index of the first row after ``values`` (binary search over the sorted rows)."""
+    low, high = 0, len(rows)
+    while low < high:
+        middle = (low + high) // 2
+        if _compare(rows[middle], values, keys) <= 0:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def list_page(
+    rows: list[tuple], keys: list[SortKey], *, order: str, cursor: str | None, page_size: int = PAGE_SIZE
+) -> Page:
+    """One page of rows sorted with ``sort_rows`` (tuples: the keys' values first)."""
+    count = len(rows)
+    num_pages = _num_pages(count, page_size)
+    state = read_cursor(cursor, order, len(keys))
+
+    def first() -> Page:
+        return Page(rows[:page_size], 1, num_pages, count, False, count > page_size, keys=keys)
+
+    if state is None or not rows:
+        return _finish(first(), order)
+    if state["direction"] == "last":
+        start = (num_pages - 1) * page_size
+        return _finish(Page(rows[start:], num_pages, num_pages, count, start > 0, False, keys=keys), order)
+    if state["direction"] == "after":
+        start = _first_beyond(rows, state["values"], keys)
+        if start >= count:
+            return _finish(first(), order)
+        end = start + page_size
+        return _finish(Page(rows[start:end], state["page"], num_pages, count, start > 0, end < count, keys=keys), order)
+    # before: the rows strictly before the cursor's row
+    end = _first_beyond(rows, state["values"], keys)
+    while end > 0 and _compare(rows[end - 1], state["values"], keys) == 0:
+        end -= 1
+    start = end - page_size
+    if start <= 0:
+        return _finish(first(), order)
+    return _finish(Page(rows[start:end], state["page"], num_pages, count, True, True, keys=keys), order)
