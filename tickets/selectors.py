@@ -6,6 +6,7 @@ queryset selects what list pages show, so a page costs a constant number of quer
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime, timedelta
 
@@ -49,6 +50,9 @@ from tickets.models import (
     TicketUpdate,
     normalize_entry_code,
 )
+
+
+logger = logging.getLogger(__name__)
 
 
 def _base() -> QuerySet[Ticket]:
@@ -208,16 +212,27 @@ def final_status_counts(*, visibility: str = "") -> dict[str, int]:
     last committed change. The timeout only covers rows written without events (bulk loads)."""
     # Starts at the clock, not at 1: a version key the cache evicted never comes back as a number
     # that old counts are still stored under.
-    version = cache.get_or_set(FINAL_COUNTS_VERSION_KEY, time.time_ns(), timeout=None)
-    key = f"tickets:final-counts:{version}:{visibility or 'any'}"
-    counts = cache.get(key)
+    try:
+        version = cache.get_or_set(FINAL_COUNTS_VERSION_KEY, time.time_ns(), timeout=None)
+        key = f"tickets:final-counts:{version}:{visibility or 'any'}"
+        counts = cache.get(key)
+    except Exception as error:  # noqa: BLE001 - the cache's connection error, whatever its backend (Redis away)
+        logger.warning("finished-ticket counts taken without the cache, it did not answer: %s", error)
+        return _final_counts(visibility)
     if counts is None:
-        queryset = Ticket.objects.filter(status__in=FINAL_STATES)
-        if visibility:
-            queryset = queryset.filter(visibility=visibility)
-        counts = dict(queryset.order_by().values_list("status").annotate(n=Count("status")))
-        cache.set(key, counts, timeout=FINAL_COUNTS_TIMEOUT)
+        counts = _final_counts(visibility)
+        try:
+            cache.set(key, counts, timeout=FINAL_COUNTS_TIMEOUT)
+        except Exception as error:  # noqa: BLE001 - as above: counted, just not kept
+            logger.warning("finished-ticket counts not cached, the cache did not answer: %s", error)
     return counts
+
+
+def _final_counts(visibility: str) -> dict[str, int]:
+    queryset = Ticket.objects.filter(status__in=FINAL_STATES)
+    if visibility:
+        queryset = queryset.filter(visibility=visibility)
+    return dict(queryset.order_by().values_list("status").annotate(n=Count("status")))
 
 
 # The events after which a finished-tickets count may differ: a status change (closed, cancelled,
@@ -233,9 +248,12 @@ FINAL_COUNTS_EVENTS = (
 def forget_final_counts(event=None) -> None:
     """Subscriber (``config/subscriptions.py``): the cached finished-ticket counts are outdated."""
     try:
-        cache.incr(FINAL_COUNTS_VERSION_KEY)
-    except ValueError:  # no version yet: nothing cached under one either
-        cache.set(FINAL_COUNTS_VERSION_KEY, time.time_ns(), timeout=None)
+        try:
+            cache.incr(FINAL_COUNTS_VERSION_KEY)
+        except ValueError:  # no version yet: nothing cached under one either
+            cache.set(FINAL_COUNTS_VERSION_KEY, time.time_ns(), timeout=None)
+    except Exception as error:  # noqa: BLE001 - Redis away: what it holds is older than FINAL_COUNTS_TIMEOUT soon
+        logger.warning("finished-ticket counts not forgotten, the cache did not answer: %s", error)
 
 
 def staff_tab_counts(user, *, visibility: str = "") -> dict[str, int]:
