@@ -35,7 +35,7 @@ def whole_number(value, *, default, maximum: int = MAX_WHOLE_NUMBER):
     ValueError the consumer answers with "bad_frame"."""
     if value is None or value == "":
         return default
-    if isinstance(value, str) and value.isdigit() and len(value) <= 16:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 16:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
         raise ValueError("not a whole number in range")

@@ -7,6 +7,17 @@ from django.utils.translation import gettext as _
 from common.errors import InvalidInput
 
 
+def is_unicode_text(value: str) -> bool:
+    """Whether ``value`` can be stored and sent as UTF-8. JSON may carry lone surrogates
+    (``"\\ud800"``) that Python decodes into a ``str`` no database or socket can encode: such text
+    is refused where it comes in, never found later as a 500."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def strip_text(value):
     """NUL characters removed and whitespace trimmed; anything that is not text stays as it is."""
     return value.replace("\x00", "").strip() if isinstance(value, str) else value
@@ -21,7 +32,7 @@ def clean_text(
     label = label or _("Text")
     if value is None:
         value = ""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not is_unicode_text(value):
         raise InvalidInput(type_message or _("%(label)s must be text.") % {"label": label}, errors={field: ["type"]})
     value = strip_text(value)
     if required and not value:

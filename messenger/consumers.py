@@ -91,7 +91,7 @@ class TicketConsumer(LayerGuardedConsumer):
             return await self._error("too_large", _("This frame is too large."))
         try:
             frame = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
             if not self.bucket.take():  # garbage counts against the sender too
                 return await self._error("rate_limited", _("Too many messages at once. Please wait a moment."))
             return await self._error("bad_json", _("This frame is not valid JSON."))

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from common.actors import is_code_user
 from common.errors import NotFound
+from common.text import strip_text
 from tickets import lifecycle, permissions
 from tickets.choices import (
     ACTIVE_STATES,
@@ -287,8 +288,10 @@ def code_user_current_tickets(code_user) -> QuerySet[Ticket]:
 
 
 def code_user_archive(code_user, *, q: str = "") -> QuerySet[Ticket]:
-    """The code page's archive: finished tickets of the code, newest first, searchable."""
+    """The code page's archive: finished tickets of the code, newest first, searchable. The search
+    comes straight from the URL: NUL characters are dropped (PostgreSQL refuses them in a query)."""
     queryset = tickets_for_code_user(code_user).select_related("feedback").filter(status__in=FINAL_STATES)
+    q = strip_text(q)
     if q:
         queryset = queryset.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(number__icontains=q))
     return queryset.order_by("-updated_at")

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import DomainError
 from common.sockets import CLOSE_FORBIDDEN, LayerGuardedConsumer, TokenBucket, describe, whole_number
+from common.text import is_unicode_text
 from portal.sessions import socket_actor
 from tickets import permissions
 from videosessions import rules, selectors, services
@@ -144,7 +145,7 @@ class VideoConsumer(LayerGuardedConsumer):
             return await self._error("rate_limited", _("Too many frames at once. Please wait a moment."))
         try:
             frame = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
             return await self._error("bad_json", _("This frame is not valid JSON."))
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             return await self._error("bad_frame", _("A frame needs a type."))
@@ -168,7 +169,7 @@ class VideoConsumer(LayerGuardedConsumer):
         if kind == "candidate":
             data = _candidate(data)
         else:
-            if data.get("type") != kind or not isinstance(data.get("sdp"), str):
+            if data.get("type") != kind or not isinstance(data.get("sdp"), str) or not is_unicode_text(data["sdp"]):
                 raise ValueError("bad description")
             data = {"type": kind, "sdp": data["sdp"]}
         peer = self.peers.get(to)
@@ -286,9 +287,9 @@ class VideoConsumer(LayerGuardedConsumer):
 def _candidate(data: dict) -> dict:
     """An ICE candidate as RTCIceCandidateInit: the fields a browser needs, checked."""
     candidate, mid, index = data.get("candidate"), data.get("sdpMid"), data.get("sdpMLineIndex")
-    if not isinstance(candidate, str) or len(candidate) > CANDIDATE_MAX:
+    if not isinstance(candidate, str) or len(candidate) > CANDIDATE_MAX or not is_unicode_text(candidate):
         raise ValueError("candidate")
-    if mid is not None and (not isinstance(mid, str) or len(mid) > 64):
+    if mid is not None and (not isinstance(mid, str) or len(mid) > 64 or not is_unicode_text(mid)):
         raise ValueError("sdpMid")
     if index is not None:
         index = whole_number(index, default=None, maximum=64)
