@@ -221,10 +221,16 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+_CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Seconds after which Redis hands an unacknowledged message to another worker: longer than any
     # task runs and than the furthest eta (the customers' digest: CUSTOMER_EMAIL_INTERVAL_SECONDS).
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "visibility_timeout": _CELERY_VISIBILITY_TIMEOUT,
+    # How often a worker looks for such messages: kombu 5.7's default scans every 10th sweep of
+    # 10 s (100 s) after the one at start; every sweep, at most every 10 s (a range read of a
+    # small index), so a message is handed on within seconds of its timeout passing.
+    "unacked_restore_throttle": 1,
+    "unacked_restore_interval": max(1, min(10, _CELERY_VISIBILITY_TIMEOUT)),
     # A request that hands a task to a broker that is away gives up at once (one quick retry for
     # a connection gone stale) instead of kombu's default ~6 s of retries: the work waits in the
     # database (the e-mail outbox, the digest's due time, the webhook deliveries) for the sweep.
