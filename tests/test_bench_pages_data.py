@@ -128,6 +128,14 @@ def test_the_search_words_are_where_the_bench_expects_them(generated):
     assert _one(db, "SELECT count(*) FROM tickets_ticket WHERE description LIKE %s",
                 [pages_data.COMMON_WORD + " %"]) >= TICKETS // 10
 
+    # The staff search finds them: every ticket's search vector was filled after the load, update
+    # texts included (the common word is in descriptions; every ticket has updates).
+    assert _one(db, "SELECT count(*) FROM tickets_ticket WHERE search_vector IS NULL") == 0
+    assert _one(db, "SELECT count(*) FROM tickets_ticket WHERE search_vector @@ to_tsquery('german', %s)",
+                [pages_data.RARE_WORD]) >= 1
+    assert _one(db, "SELECT count(*) FROM tickets_ticket WHERE search_vector @@ to_tsquery('german', %s)",
+                [pages_data.COMMON_WORD]) >= TICKETS // 10
+
 
 def test_ids_continue_after_the_generated_rows(generated):
     """Identity sequences were moved past the ids COPY wrote: the application can insert again."""

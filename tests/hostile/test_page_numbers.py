@@ -1,7 +1,7 @@
 """Hostile page numbers and cursors (issue 24): huge, negative, non-numeric, fractional and
 non-ASCII values on every paged list give the first page, the last page or a clear refusal, never
-a 500. The staff list and the archive clamp (a bad link still shows a page: nonsense → the first,
-out of range → the last); the API answers a cursor it did not issue, forged ones included, with its
+a 500. The staff list and the archive page by cursors they sign (``tickets.paging``): a page number
+is nothing to them, and any cursor they did not sign gives the first page; the API answers a cursor it did not issue, forged ones included, with its
 error body, ignores a bad page size, and refuses bad message numbers with 400."""
 
 import base64
@@ -20,7 +20,7 @@ from tickets.choices import Status
 pytestmark = pytest.mark.django_db
 
 HUGE = "99999999999999999999999999"
-# value → which page a Django paginator shows for it: "first", "last" or a page number.
+# Hostile page numbers (and which page a Django paginator would show for each: "first", "last" or a number).
 PAGE_FOR = {
     HUGE: "last", "-1": "last", "0": "last", "-99999999999999999999": "last",
     "abc": "first", "1.5": "first", "1e400": "first", "NaN": "first", "Infinity": "first", "%00": "first",
@@ -65,19 +65,22 @@ def desk(db, settings):
 
 
 @pytest.mark.parametrize("path", ["/tickets/", "/tickets/archive/"])
-def test_staff_lists_show_the_first_or_the_last_page_for_any_page_number(client, desk, monkeypatch, path):
+def test_staff_lists_show_the_first_page_for_any_page_number_or_a_cursor_not_theirs(client, desk, monkeypatch, path):
     from tickets.views import archive
     from tickets.views import list as list_view
 
     monkeypatch.setattr(list_view, "PAGE_SIZE", 1)
     monkeypatch.setattr(archive, "PAGE_SIZE", 1)
     client.force_login(desk["admin"])
-    last = client.get(path).context["page_obj"].paginator.num_pages
-    assert last == 3
-    for value, expected in PAGE_FOR.items():
-        response = client.get(path, {"page": value})
-        assert response.status_code == 200, value
-        assert response.context["page_obj"].number == {"first": 1, "last": last}.get(expected, expected), value
+    first = client.get(path).context["page_obj"]
+    assert (first.number, first.num_pages) == (1, 3)
+    assert client.get(path, {"cursor": first.last_cursor}).context["page_obj"].number == 3  # a link of its own
+    tampered = [first.last_cursor[:-2], first.last_cursor + "x", first.next_cursor.swapcase()]
+    for value in [*PAGE_FOR, *NOT_OURS, *tampered, "x" * 5000]:
+        for name in ("page", "cursor"):
+            response = client.get(path, {name: value})
+            assert response.status_code == 200, (name, value)
+            assert response.context["page_obj"].number == 1, (name, value)
 
 
 @pytest.mark.parametrize("path", ["/notifications/", "/offers/"])
