@@ -27,12 +27,15 @@ def demo_staff(db):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_ticket_counts():
-    """The cached counts of finished tickets start afresh: tests create tickets inside a transaction
-    that never commits, so the events that forget those counts in production never fire."""
-    from tickets.selectors import forget_final_counts
+def _fresh_cached_values():
+    """What is kept in the cache until a change forgets it (``common.versioned_cache``) starts
+    afresh: tests write inside a transaction that never commits, so the events and after-commit
+    calls that forget it in production never run, and factories write behind the services' back."""
+    from tickets.selectors import FINAL_COUNTS
+    from webhooks.selectors import SUBSCRIPTIONS
 
-    forget_final_counts()
+    FINAL_COUNTS.forget()
+    SUBSCRIPTIONS.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -6,14 +6,11 @@ queryset selects what list pages show, so a page costs a constant number of quer
 
 from __future__ import annotations
 
-import logging
-import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -30,6 +27,7 @@ from django.utils.translation import gettext as _
 from common.actors import is_code_user
 from common.errors import NotFound
 from common.text import strip_text
+from common.versioned_cache import VersionedValue
 from tickets import lifecycle, permissions
 from tickets.choices import (
     ACTIVE_STATES,
@@ -51,9 +49,6 @@ from tickets.models import (
     TicketUpdate,
     normalize_entry_code,
 )
-
-
-logger = logging.getLogger(__name__)
 
 
 def _base() -> QuerySet[Ticket]:
@@ -185,8 +180,11 @@ def active_tickets_assigned_to(user) -> QuerySet[Ticket]:
 
 # --- the tab counts of the staff list ------------------------------------------------------------------
 
-FINAL_COUNTS_VERSION_KEY = "tickets:final-counts:version"
-FINAL_COUNTS_TIMEOUT = 600  # seconds; a safety net only (data loaded behind the services' back)
+# Geschlossen and Abgebrochen are counted once for everybody and kept in the shared cache until an
+# event that can change them (``FINAL_COUNTS_EVENTS``) forgets them. The timeout is a safety net
+# only (data loaded behind the services' back).
+FINAL_COUNTS = VersionedValue("tickets:final-counts", what="finished-ticket counts", timeout=600)
+FINAL_COUNTS_VERSION_KEY = FINAL_COUNTS.version_key
 
 
 def active_status_counts(user, *, visibility: str = "") -> dict[str, int]:
@@ -207,26 +205,9 @@ def final_status_counts(*, visibility: str = "") -> dict[str, int]:
     """Geschlossen and Abgebrochen: how many there are (optionally of one visibility), from the cache.
 
     The same for every staff member who sees tickets at all (finished tickets are never drafts,
-    the only thing staff visibility depends on). Cached under a version that every event which can
-    change it bumps (``forget_final_counts``): a reader that counted before a change stores under
-    the old version, which nobody reads any more, so the cache never keeps a count older than the
-    last committed change. The timeout only covers rows written without events (bulk loads)."""
-    # Starts at the clock, not at 1: a version key the cache evicted never comes back as a number
-    # that old counts are still stored under.
-    try:
-        version = cache.get_or_set(FINAL_COUNTS_VERSION_KEY, time.time_ns(), timeout=None)
-        key = f"tickets:final-counts:{version}:{visibility or 'any'}"
-        counts = cache.get(key)
-    except Exception as error:  # noqa: BLE001 - the cache's connection error, whatever its backend (Redis away)
-        logger.warning("finished-ticket counts taken without the cache, it did not answer: %s", error)
-        return _final_counts(visibility)
-    if counts is None:
-        counts = _final_counts(visibility)
-        try:
-            cache.set(key, counts, timeout=FINAL_COUNTS_TIMEOUT)
-        except Exception as error:  # noqa: BLE001 - as above: counted, just not kept
-            logger.warning("finished-ticket counts not cached, the cache did not answer: %s", error)
-    return counts
+    the only thing staff visibility depends on). Kept in the cache until ``forget_final_counts``
+    (``common.versioned_cache``: never older than the last committed change)."""
+    return FINAL_COUNTS.get(lambda: _final_counts(visibility), part=visibility or "any")
 
 
 def _final_counts(visibility: str) -> dict[str, int]:
@@ -248,13 +229,7 @@ FINAL_COUNTS_EVENTS = (
 
 def forget_final_counts(event=None) -> None:
     """Subscriber (``config/subscriptions.py``): the cached finished-ticket counts are outdated."""
-    try:
-        try:
-            cache.incr(FINAL_COUNTS_VERSION_KEY)
-        except ValueError:  # no version yet: nothing cached under one either
-            cache.set(FINAL_COUNTS_VERSION_KEY, time.time_ns(), timeout=None)
-    except Exception as error:  # noqa: BLE001 - Redis away: what it holds is older than FINAL_COUNTS_TIMEOUT soon
-        logger.warning("finished-ticket counts not forgotten, the cache did not answer: %s", error)
+    FINAL_COUNTS.forget()
 
 
 def staff_tab_counts(user, *, visibility: str = "") -> dict[str, int]:
@@ -399,9 +374,10 @@ def is_participant(code_user, ticket: Ticket) -> bool:
 
 
 def participants_to_email(ticket_id: int) -> list[int]:
-    """The participants who hear by e-mail: with an address, not unsubscribed."""
+    """The participants who hear by e-mail about a new answer: with an address, not unsubscribed,
+    and no digest pending (one that is carries the new answer too)."""
     return list(
-        TicketParticipant.objects.filter(ticket_id=ticket_id, unsubscribed_at__isnull=True)
+        TicketParticipant.objects.filter(ticket_id=ticket_id, unsubscribed_at__isnull=True, email_due_at__isnull=True)
         .exclude(code_user__email="").values_list("pk", flat=True)
     )
 

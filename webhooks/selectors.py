@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from common.errors import NotFound
+from common.versioned_cache import VersionedValue
 from fleet.models import User
 from tickets.models import Ticket, TicketUpdate
 from videosessions.models import VideoSession
@@ -66,8 +67,26 @@ def attempts_of(delivery: Delivery) -> QuerySet[Attempt]:
     return delivery.attempts.order_by("number", "id")
 
 
-def active_endpoints() -> list[Endpoint]:
-    return list(Endpoint.objects.filter(is_active=True).order_by("id"))
+# Who subscribed to what: asked for every event (every chat message among them) and changed
+# rarely, so kept in the shared cache until a service changes an endpoint and forgets it after its
+# commit (``services._subscriptions_changed``).
+# No secret goes into the cache: the endpoints themselves are read when an event has takers.
+# In each process for a second before the shared version is asked again: a change made in another
+# process (an endpoint created in the API's) reaches the events of this one within that second.
+SUBSCRIPTIONS = VersionedValue("webhooks:subscriptions", what="webhook subscriptions", timeout=300, local_seconds=1)
+
+
+def subscriptions() -> list[tuple[int, list[str], bool]]:
+    """(id, event types, include_internal) of every active endpoint."""
+    return SUBSCRIPTIONS.get(lambda: [
+        (pk, list(types), internal_too) for pk, types, internal_too in
+        Endpoint.objects.filter(is_active=True).order_by("id").values_list("id", "event_types", "include_internal")
+    ])
+
+
+def active_endpoints(ids) -> list[Endpoint]:
+    """Those of ``ids`` still active, as stored now."""
+    return list(Endpoint.objects.filter(pk__in=ids, is_active=True).order_by("id"))
 
 
 def due_delivery_ids(now: datetime, *, limit: int = 200) -> list[int]:

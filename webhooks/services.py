@@ -136,6 +136,7 @@ def endpoint_create(actor, *, url: str, description: str = "", event_types, incl
                       "include_internal": include_internal})
     secret = sending.new_secret()
     endpoint = Endpoint.objects.create(**cleaned, secret=secret, created_by=actor, created_at=now or timezone.now())
+    _subscriptions_changed()
     return endpoint, secret
 
 
@@ -147,6 +148,7 @@ def endpoint_update(actor, endpoint: Endpoint, **fields) -> Endpoint:
     for name, value in cleaned.items():
         setattr(endpoint, name, value)
     endpoint.save(update_fields=[*cleaned, "updated_at"])
+    _subscriptions_changed()
     return endpoint
 
 
@@ -164,6 +166,7 @@ def endpoint_set_active(actor, endpoint: Endpoint, active: bool) -> Endpoint:
         endpoint.disabled_reason = _("Switched off by %(name)s.") % {"name": actor.display_name}
         endpoint.disabled_at = timezone.now()
     endpoint.save(update_fields=["is_active", "failing_since", "disabled_reason", "disabled_at", "updated_at"])
+    _subscriptions_changed()
     return endpoint
 
 
@@ -182,6 +185,13 @@ def endpoint_delete(actor, endpoint: Endpoint) -> None:
     """The endpoint with its deliveries and their log."""
     _require_manager(actor)
     Endpoint.objects.filter(pk=endpoint.pk).delete()
+    _subscriptions_changed()
+
+
+def _subscriptions_changed() -> None:
+    """An endpoint was created, changed, switched or deleted: the cached subscriptions are
+    forgotten once this commits (``selectors.SUBSCRIPTIONS``)."""
+    transaction.on_commit(selectors.SUBSCRIPTIONS.forget)
 
 
 # --- deliveries ---------------------------------------------------------------------------------------
@@ -195,8 +205,9 @@ def _new_delivery(endpoint: Endpoint, body: dict, now: datetime) -> Delivery:
     )
 
 
-def wants(endpoint: Endpoint, webhook_type: str, *, internal: bool) -> bool:
-    return endpoint.is_active and webhook_type in endpoint.event_types and (endpoint.include_internal or not internal)
+def wants(event_types, include_internal: bool, webhook_type: str, *, internal: bool) -> bool:
+    """Whether an endpoint subscribed to these types takes an event of ``webhook_type``."""
+    return webhook_type in event_types and (include_internal or not internal)
 
 
 def queue_deliveries(event: DomainEvent, *, now: datetime | None = None) -> list[Delivery]:
@@ -205,7 +216,9 @@ def queue_deliveries(event: DomainEvent, *, now: datetime | None = None) -> list
     webhook_type = catalogue.type_for(event.name)
     if webhook_type is None:
         return []
-    targets = [e for e in selectors.active_endpoints() if wants(e, webhook_type, internal=event.internal)]
+    takers = [pk for pk, types, internal_too in selectors.subscriptions()
+              if wants(types, internal_too, webhook_type, internal=event.internal)]
+    targets = selectors.active_endpoints(takers) if takers else []
     if not targets:
         return []
     body = catalogue.body_for(event)
@@ -364,6 +377,7 @@ def _switch_off_if_failing_since(endpoint_id: int, threshold: datetime, now: dat
         disabled_reason=_("Every delivery failed for %(hours)s hours.") % {"hours": f"{settings.WEBHOOK_RETRY_WINDOW_HOURS:g}"},
     )
     if switched:
+        _subscriptions_changed()
         endpoint = Endpoint.objects.get(pk=endpoint_id)
         logger.warning("webhook endpoint %s (%s) switched off: failing since %s", endpoint.pk, endpoint.url,
                        endpoint.failing_since)

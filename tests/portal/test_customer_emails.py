@@ -18,6 +18,7 @@ from portal import sessions as code_sessions
 from portal.emails import send_due_customer_emails
 from tests.factories import AccessCodeFactory, CodeUserFactory, TicketTemplateFactory, UserFactory, make_ticket
 from tests.messenger.conftest import session_cookie_for_code_user
+from tickets import selectors as ticket_selectors
 from tickets import services
 from tickets.choices import Status
 from tickets.models import ParticipationKind, TicketParticipant
@@ -114,6 +115,22 @@ def test_a_staff_answer_reaches_the_customer_once_per_interval(world, django_cap
     assert "Mia Schneider (Serviceprotokoll):\nErsatzteil ist unterwegs." in body
     assert "Wir kommen morgen" not in body and "Nur für uns." not in body
     assert send_due_customer_emails() == 0
+
+
+def test_with_a_digest_pending_a_further_answer_looks_no_further(world, django_capture_on_commit_callbacks):
+    """Whom a staff answer may e-mail: those with an address, subscribed, and no digest pending (a
+    pending one carries the answer too); so a busy chat asks once per interval, not per message."""
+    ticket, petra, mia = world["ticket"], world["petra"], world["mia"]
+    participant = TicketParticipant.objects.get(ticket=ticket, code_user=petra)
+    assert ticket_selectors.participants_to_email(ticket.pk) == [participant.pk]
+    _answer(mia, ticket, "Wir kommen morgen um 9 Uhr.", django_capture_on_commit_callbacks)  # sent at once
+    _answer(mia, ticket, "Bitte Strom abschalten.", django_capture_on_commit_callbacks)  # due after the interval
+    participant.refresh_from_db()
+    assert participant.email_due_at is not None
+    assert ticket_selectors.participants_to_email(ticket.pk) == []
+    _due_now(participant)
+    assert send_due_customer_emails() == 1
+    assert ticket_selectors.participants_to_email(ticket.pk) == [participant.pk]
 
 
 def test_nothing_goes_out_for_what_the_customer_read_on_the_page(world, settings, django_capture_on_commit_callbacks):
