@@ -19,7 +19,7 @@ from tickets import permissions
 from tickets import selectors as ticket_selectors
 from tickets import services as ticket_services
 from tickets.choices import Status, Visibility
-from tickets.models import ParticipationKind, Ticket
+from tickets.models import ParticipationKind, Ticket, TicketParticipant
 
 # ``data["event"]`` of the system message that asks the code user to rate the finished work.
 FEEDBACK_REQUESTED = "feedback_requested"
@@ -125,14 +125,15 @@ def message_post(actor, ticket: Ticket | int, *, text, client_id=None) -> tuple[
     _check_write(actor, ticket)  # on what the caller knows: a socket's ticket may be a little old …
     try:
         with transaction.atomic():
-            seq = _next_seq(ticket, refresh=True)
+            seq, participating = _next_seq(ticket, refresh=True, participant=actor if is_code_user(actor) else None)
             _check_write(actor, ticket)  # … so again on the ticket as stored now (rolls the number back)
             message = Message.objects.create(
                 ticket=ticket, text=text, client_id=client_id, seq=seq,
                 **actor_columns(actor, user_field="author", code_user_field="author_code_user"),
             )
             _publish_message(ticket, message, actor)
-            _took_part(actor, ticket)
+            if not participating:
+                _took_part(actor, ticket)
     except IntegrityError:
         # The client id is stored already (a resend after a reconnect, or the same message racing
         # in through another connection): that one is the message. Asking first would cost every
@@ -147,7 +148,7 @@ def message_post(actor, ticket: Ticket | int, *, text, client_id=None) -> tuple[
 def system_message_post(ticket: Ticket, *, text: str, data: dict) -> Message:
     with transaction.atomic():
         message = Message.objects.create(
-            ticket=ticket, kind=MessageKind.SYSTEM, text=text, data=data, seq=_next_seq(ticket)
+            ticket=ticket, kind=MessageKind.SYSTEM, text=text, data=data, seq=_next_seq(ticket)[0]
         )
         _publish_message(ticket, message, None)
     return message
@@ -160,7 +161,7 @@ def _check_write(actor, ticket: Ticket) -> None:
         raise PermissionDenied(write_refusal(actor, ticket))
 
 
-def _next_seq(ticket: Ticket, *, refresh: bool = False) -> int:
+def _next_seq(ticket: Ticket, *, refresh: bool = False, participant=None) -> tuple[int, bool]:
     """The ticket's next message number; call inside the storing transaction. One statement (an
     upsert that returns the new number, on PostgreSQL and SQLite alike): it locks the ticket's
     conversation row until commit, so concurrent messages queue up and no number repeats or is
@@ -169,17 +170,25 @@ def _next_seq(ticket: Ticket, *, refresh: bool = False) -> int:
     ``refresh``: the same statement also reads what the write rule depends on (the ticket's status,
     visibility and access code, as committed now) into ``ticket``: an open socket keeps its ticket
     from the handshake, and a status change may not have reached it yet (a message written after
-    the ticket was closed must be refused, not stored)."""
+    the ticket was closed must be refused, not stored).
+
+    ``participant`` (a code user): the statement also says whether they take part in the ticket
+    already, so that their every message does not ask again (returned second; False without one)."""
     table = connection.ops.quote_name(Conversation._meta.db_table)
     tickets = connection.ops.quote_name(Ticket._meta.db_table)
+    participants = connection.ops.quote_name(TicketParticipant._meta.db_table)
     fresh = "".join(
         f", (SELECT {column} FROM {tickets} WHERE id = %s)" for column in ("status", "visibility", "access_code_id")
     ) if refresh else ""
+    params = [ticket.pk] + ([ticket.pk] * 3 if refresh else [])
+    if participant is not None:
+        fresh += f", EXISTS (SELECT 1 FROM {participants} WHERE ticket_id = %s AND code_user_id = %s)"
+        params += [ticket.pk, participant.pk]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (ticket_id, last_seq) VALUES (%s, 1) "
             f"ON CONFLICT (ticket_id) DO UPDATE SET last_seq = {table}.last_seq + 1 RETURNING last_seq{fresh}",
-            [ticket.pk] + ([ticket.pk] * 3 if refresh else []),
+            params,
         )
         row = cursor.fetchone()
     if refresh:
@@ -187,7 +196,7 @@ def _next_seq(ticket: Ticket, *, refresh: bool = False) -> int:
         # like refresh_from_db does (forget the old one, then set it), never as a transition.
         ticket.__dict__.pop("status", None)
         ticket.status, ticket.visibility, ticket.access_code_id = row[1], row[2], row[3]
-    return row[0]
+    return row[0], bool(row[-1]) if participant is not None else False
 
 
 def _took_part(actor, ticket: Ticket) -> None:
