@@ -18,8 +18,6 @@ page (``tickets.paging``: keyset pages). Where the counts come from:
 
 from __future__ import annotations
 
-from collections import Counter
-
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -87,14 +85,6 @@ def order_by_sort(queryset: QuerySet, sort: str) -> QuerySet:
     return queryset.annotate(**{key.name: key.expression for key in keys}).order_by(
         *[F(key.name).desc() if key.descending else F(key.name).asc() for key in keys]
     )
-
-
-def in_tab(status: str, tab: str) -> bool:
-    if tab == TAB_ALL:
-        return True
-    if tab == TAB_ACTIVE or tab not in Status.values:
-        return status in ACTIVE_STATES
-    return status == tab
 
 
 def counts_by_tab(per_status: dict[str, int]) -> dict[str, int]:
@@ -235,18 +225,12 @@ class TicketListFilter(django_filters.FilterSet):
             queryset = selectors.with_list_columns(filter_status_tab(self.base_qs, tab))
             page = paging.sql_page(queryset, keys, order=order, cursor=cursor, count=counts[tab], page_size=page_size)
             return page, counts
-        # The search runs once: every match with its status and sort values.
-        matches = list(
-            self.base_qs.annotate(**{key.name: key.expression for key in keys})
-            .values_list(*[key.name for key in keys], "status")
-        )
-        counts = counts_by_tab(Counter(row[-1] for row in matches))
-        rows = paging.sort_rows([row for row in matches if in_tab(row[-1], tab)], keys)
-        page = paging.list_page(rows, keys, order=order, cursor=cursor, page_size=page_size)
-        ids = [row[len(keys) - 1] for row in page.rows]
-        tickets = selectors.with_list_columns(search.with_highlights(self.queryset.filter(pk__in=ids).order_by(), parsed))
-        by_id = {ticket.pk: ticket for ticket in tickets}
-        page.rows = [by_id[pk] for pk in ids if pk in by_id]
+        # A search: the tabs' counts are one aggregate over the matches (a GIN index finds them),
+        # the page one keyset query ordered by rank in the database; the highlights are made for
+        # the page's rows only.
+        counts = counts_by_tab(dict(self.base_qs.values_list("status").annotate(n=Count("status")).order_by()))
+        queryset = selectors.with_list_columns(search.with_highlights(filter_status_tab(self.base_qs, tab), parsed))
+        page = paging.sql_page(queryset, keys, order=order, cursor=cursor, count=counts[tab], page_size=page_size)
         return page, counts
 
     def active_filters(self) -> bool:
@@ -294,23 +278,12 @@ def archive_page(
 ) -> paging.Page:
     """A keyset page of the archive, most recently finished first; its rows carry their rating.
 
-    The count: from the cached finished-ticket counts when only the status narrows it; from the
-    match set (fetched once) for a search; else one COUNT."""
+    The count: from the cached finished-ticket counts when only the status narrows it; else one
+    COUNT (a search's over its matches)."""
     queryset = archived_tickets(user, q=q, status=status, rated=rated)
     with_rating = queryset.select_related("feedback", "feedback__code_user")
     order = "archive"
-    parsed = search.parse(q)
-    if parsed:
-        matches = list(queryset.annotate(**{k.name: k.expression for k in ARCHIVE_KEYS}).values_list(
-            *[k.name for k in ARCHIVE_KEYS]
-        ))
-        page = paging.list_page(paging.sort_rows(matches, ARCHIVE_KEYS), ARCHIVE_KEYS, order=order, cursor=cursor,
-                                page_size=page_size)
-        ids = [row[-1] for row in page.rows]
-        by_id = {ticket.pk: ticket for ticket in with_rating.filter(pk__in=ids)}
-        page.rows = [by_id[pk] for pk in ids if pk in by_id]
-        return page
-    if rated or permissions.staff_tickets(user) is None:
+    if search.parse(q) or rated or permissions.staff_tickets(user) is None:
         count = queryset.count()
     else:
         finished = selectors.final_status_counts()

@@ -14,9 +14,8 @@ Cursors are signed (``django.core.signing``): a tampered or foreign one, or one 
 order, is ignored and the first page shown, never an error. One that points past everything there
 is now (all later tickets gone) gives the first page too.
 
-Two ways to page, the same cursors: ``sql_page`` lets the database order and limit (the usual
-case, on the indexes of migration 0009); ``list_page`` pages a list the caller already holds in
-memory: a search's match set, which was fetched once for the tab counts as well.
+``sql_page`` lets the database order and limit: on the indexes of migration 0009 for the list's
+sorts, by rank over the matches of the full-text index for a search.
 """
 
 from __future__ import annotations
@@ -186,70 +185,3 @@ def sql_page(
     if len(rows) <= page_size:  # at the beginning: the first page as it is now
         return _finish(first(), order)
     return _finish(Page(rows[:page_size][::-1], state["page"], num_pages, count, True, True, keys=keys), order)
-
-
-# --- in memory -------------------------------------------------------------------------------------
-
-
-def sort_rows(rows: list[tuple], keys: list[SortKey]) -> list[tuple]:
-    """Rows (tuples starting with the keys' values) in the order of ``keys``: one stable sort per
-    key, the last key first."""
-    rows = list(rows)
-    for index in reversed(range(len(keys))):
-        rows.sort(key=lambda row, i=index: row[i], reverse=keys[index].descending)
-    return rows
-
-
-def _compare(row: tuple, values: list, keys: list[SortKey]) -> int:
-    """-1, 0 or 1: where ``row`` stands relative to ``values`` in the order of ``keys``."""
-    for index, key in enumerate(keys):
-        a, b = row[index], values[index]
-        if a == b:
-            continue
-        before = a < b if not key.descending else a > b
-        return -1 if before else 1
-    return 0
-
-
-def _first_beyond(rows: list[tuple], values: list, keys: list[SortKey]) -> int:
-    """The index of the first row after ``values`` (binary search over the sorted rows)."""
-    low, high = 0, len(rows)
-    while low < high:
-        middle = (low + high) // 2
-        if _compare(rows[middle], values, keys) <= 0:
-            low = middle + 1
-        else:
-            high = middle
-    return low
-
-
-def list_page(
-    rows: list[tuple], keys: list[SortKey], *, order: str, cursor: str | None, page_size: int = PAGE_SIZE
-) -> Page:
-    """One page of rows sorted with ``sort_rows`` (tuples: the keys' values first)."""
-    count = len(rows)
-    num_pages = _num_pages(count, page_size)
-    state = read_cursor(cursor, order, len(keys))
-
-    def first() -> Page:
-        return Page(rows[:page_size], 1, num_pages, count, False, count > page_size, keys=keys)
-
-    if state is None or not rows:
-        return _finish(first(), order)
-    if state["direction"] == "last":
-        start = (num_pages - 1) * page_size
-        return _finish(Page(rows[start:], num_pages, num_pages, count, start > 0, False, keys=keys), order)
-    if state["direction"] == "after":
-        start = _first_beyond(rows, state["values"], keys)
-        if start >= count:
-            return _finish(first(), order)
-        end = start + page_size
-        return _finish(Page(rows[start:end], state["page"], num_pages, count, start > 0, end < count, keys=keys), order)
-    # before: the rows strictly before the cursor's row
-    end = _first_beyond(rows, state["values"], keys)
-    while end > 0 and _compare(rows[end - 1], state["values"], keys) == 0:
-        end -= 1
-    start = end - page_size
-    if start <= 0:
-        return _finish(first(), order)
-    return _finish(Page(rows[start:end], state["page"], num_pages, count, True, True, keys=keys), order)
