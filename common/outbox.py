@@ -16,6 +16,9 @@ twice). So:
   commit can send twice; nothing can close that window without the mail server's help.
 - :func:`send_pending_emails` (Celery beat, every minute) sends every row still unsent after
   ``min_age_seconds``: the backstop for prompts lost with the broker.
+- :func:`purge_sent_emails` (Celery beat, daily) deletes what was sent more than
+  ``OUTBOX_KEEP_DAYS`` ago: the outbox holds what is owed and a recent trail, not every e-mail
+  ever sent (their texts are about tickets and people). Unsent rows are never deleted.
 
 With tasks in-process (no REDIS_URL) the prompt runs right away after commit, as before.
 """
@@ -26,6 +29,7 @@ import logging
 from datetime import timedelta
 
 from celery import current_app, shared_task
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
@@ -88,3 +92,14 @@ def send_pending_emails(min_age_seconds: float = 60.0) -> int:
         except OSError as error:  # the mail server: the next sweep tries again
             logger.warning("e-mail %s not sent (%s): the next sweep tries again", email_id, error)
     return sent
+
+
+@shared_task
+def purge_sent_emails(keep_days: int | None = None) -> int:
+    """Celery beat (daily): delete the e-mails sent more than ``keep_days`` (``OUTBOX_KEEP_DAYS``)
+    ago; returns how many. A key queued again after that would be sent again: keys name one
+    change (a status change, a notification), which is never queued again weeks later."""
+    keep_days = settings.OUTBOX_KEEP_DAYS if keep_days is None else keep_days
+    cutoff = timezone.now() - timedelta(days=keep_days)
+    deleted, _per_model = OutgoingEmail.objects.filter(sent_at__isnull=False, sent_at__lt=cutoff).delete()
+    return deleted

@@ -242,6 +242,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "autoclose-done-tickets": {"task": "tickets.tasks.autoclose_done_tickets", "schedule": 3600.0},
     "send-due-customer-emails": {"task": "portal.emails.send_due_customer_emails", "schedule": 60.0},
     "send-pending-emails": {"task": "common.outbox.send_pending_emails", "schedule": 60.0},
+    "purge-sent-emails": {"task": "common.outbox.purge_sent_emails", "schedule": 86400.0},
     "send-due-webhooks": {"task": "webhooks.tasks.deliver_due", "schedule": 60.0},
     "sweep-video-sessions": {"task": "videosessions.tasks.sweep", "schedule": 60.0},
 }
@@ -502,6 +503,8 @@ FEEDBACK_AUTOCLOSE_DAYS = env.int("FEEDBACK_AUTOCLOSE_DAYS", default=14)
 # ticket per interval, never before the grace has passed (time to read it on the page; with
 # tasks in-process, where nothing runs later, none).
 CUSTOMER_EMAIL_INTERVAL_SECONDS = env.int("CUSTOMER_EMAIL_INTERVAL_SECONDS", default=600)
+# The e-mail outbox (common/outbox.py) keeps what it sent this many days, then a daily task deletes it.
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=30)
 CUSTOMER_EMAIL_GRACE_SECONDS = env.int("CUSTOMER_EMAIL_GRACE_SECONDS", default=60 if REDIS_URL else 0)
 RATELIMIT_USE_CACHE = "default"
 
