@@ -10,14 +10,13 @@ Each function takes the acting staff member first and checks the model permissio
 
 from __future__ import annotations
 
-import logging
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -27,6 +26,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from common import outbox
 from common.errors import InvalidInput, PermissionDenied, WrongState
 from common.languages import is_language
 from common.links import absolute_url
@@ -38,7 +38,6 @@ from fleet.roles import ROLE_ORDER, Role
 from tickets import lifecycle
 from tickets.choices import FINAL_STATES
 
-logger = logging.getLogger(__name__)
 
 PROFILE_FIELDS = ("first_name", "last_name", "email", "preferred_language", "time_zone")
 
@@ -123,8 +122,10 @@ def set_password_url(member: User, *, base_url: str | None = None) -> str:
     return absolute_url(path, base_url=base_url)
 
 
-def _send_invitation(member_id: int, base_url: str | None, invited_by: str) -> None:
-    member = User.objects.get(pk=member_id)
+def _queue_invitation(member: User, base_url: str | None, invited_by: str) -> None:
+    """The invitation e-mail, through the outbox (``common.outbox``): stored with the change and
+    sent after the commit; with the mail server or the broker away, the sweep sends it later.
+    Every invitation (a resend too) is an e-mail of its own."""
     with translation.override(member.preferred_language):
         context = {
             "member": member,
@@ -134,10 +135,7 @@ def _send_invitation(member_id: int, base_url: str | None, invited_by: str) -> N
         }
         subject = _("[Leitstand] You are invited")
         text = render_to_string("email/invitation.txt", context)
-    try:
-        send_mail(subject, text, None, [member.email])
-    except OSError:
-        logger.exception("the invitation to %s could not be sent", member.username)
+    outbox.queue_email(key=f"invitation:{member.pk}:{uuid.uuid4().hex}", to=member.email, subject=subject, text=text)
 
 
 @transaction.atomic
@@ -169,7 +167,7 @@ def staff_invite(
     member.save()
     _set_role(member, role)
     invited_by = actor.display_name
-    transaction.on_commit(lambda: _send_invitation(member.pk, base_url, invited_by))
+    _queue_invitation(member, base_url, invited_by)
     return member
 
 
@@ -180,7 +178,7 @@ def staff_resend_invitation(actor, member: User, *, base_url: str | None = None)
         raise WrongState(_("%(name)s has already set a password.") % {"name": member.display_name})
     if not member.is_active:
         raise WrongState(_("%(name)s is deactivated.") % {"name": member.display_name})
-    transaction.on_commit(lambda: _send_invitation(member.pk, base_url, actor.display_name))
+    _queue_invitation(member, base_url, actor.display_name)
 
 
 # --- role and profile ------------------------------------------------------------------------------

@@ -65,6 +65,29 @@ def test_invitation_creates_an_active_member_without_password_and_mails_a_workin
     assert client.get(link, follow=True).context["validlink"] is False
 
 
+def test_an_invitation_while_the_mail_server_is_away_goes_out_with_the_sweep(
+    crew, settings, django_capture_on_commit_callbacks
+):
+    """The invitation is stored in the outbox with the new member; the mail server refusing the
+    connection (nothing listens on the port) leaves it owed, and the sweep sends it once."""
+    from common.models import OutgoingEmail
+    from common.outbox import send_pending_emails
+    from tests.servers import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    with django_capture_on_commit_callbacks(execute=True):
+        member = _invite(crew["admin"])
+    [owed] = OutgoingEmail.objects.all()
+    assert (owed.to, owed.sent_at) == ("jonas@example.org", None)
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the mail server is back
+    assert send_pending_emails(min_age_seconds=0) == 1
+    assert [m.to for m in mail.outbox] == [["jonas@example.org"]]
+    assert "/password/set/" in mail.outbox[0].body and member.username in mail.outbox[0].body
+    assert send_pending_emails(min_age_seconds=0) == 0
+
+
 def test_the_invitation_speaks_the_members_language(crew, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         _invite(crew["admin"], preferred_language="de")
