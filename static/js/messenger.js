@@ -145,6 +145,7 @@
         },
         onFrame: (frame) => this.receive(frame),
         onClose: (event) => {
+          this.root.dataset.state = "closed";
           if (event.code === 4403) {
             this.showState(this.t.forbidden);
             return false;
@@ -209,6 +210,7 @@
           // away, so that a socket the server closes at once (Redis away) does not make it blink.
           this.live.welcomed();
           this.showState(null);
+          this.root.dataset.state = "live";  // for whoever waits for the conversation to be live
           this.me = frame.me;
           this.readByOthers = this.me.kind === "staff" ? frame.read.code_user : frame.read.staff;
           this.form.hidden = !frame.can_write;

@@ -5,14 +5,16 @@ from playwright.sync_api import expect
 
 from fleet.roles import Role
 from messenger.models import Message
-from tests.browser.helpers import open_as_staff
+from tests.browser.helpers import open_as_staff, wait_until_live
 from tests.factories import AccessCodeFactory, UserFactory, make_ticket
 from tickets.choices import Status
 
 
 def _open(browser, server, user, ticket):
+    """The ticket page with its conversation live: the socket welcomed (on a busy machine the first
+    handshake with a fresh server process can take seconds)."""
     context, page = open_as_staff(browser, server, user, ticket.get_absolute_url())
-    expect(page.locator("#messenger .connection-state")).to_be_hidden()
+    wait_until_live(page)
     return context, page
 
 
@@ -114,7 +116,7 @@ def test_message_times_read_like_the_page_in_the_readers_time_zone_not_the_brows
     context_a, a = open_as_staff(browser, asgi_server, mia, ticket.get_absolute_url(), timezone_id="Asia/Tokyo")
     context_b, b = open_as_staff(browser, asgi_server, traveller, ticket.get_absolute_url(), timezone_id="Asia/Tokyo")
     for page in (a, b):
-        expect(page.locator("#messenger .connection-state")).to_be_hidden()
+        wait_until_live(page)
 
     first = f'#messenger .message[data-id="{earlier.pk}"] time'
     expect(a.locator(first)).to_have_text(shown(earlier, "Europe/Berlin"))
@@ -200,7 +202,7 @@ def test_a_message_the_busy_server_could_not_take_is_sent_again_and_arrives_once
     page.wait_for_url(f"{asgi_server.url}/")
     context.route_web_socket("**/ws/tickets/**", route)
     page.goto(f"{asgi_server.url}{ticket.get_absolute_url()}")
-    expect(page.locator("#messenger .connection-state")).to_be_hidden()
+    wait_until_live(page)
     other_context, other = _open(browser, asgi_server, moritz, ticket)
 
     page.get_by_label("Nachricht", exact=True).fill("Kommt trotzdem an")

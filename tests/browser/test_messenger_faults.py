@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from messenger.models import Message
-from tests.browser.helpers import open_as_staff
+from tests.browser.helpers import open_as_staff, wait_until_live
 from tests.factories import AccessCodeFactory, UserFactory, make_ticket
 from tests.servers import servers_on_own_redis
 from tickets.choices import Status
@@ -53,7 +53,7 @@ def test_redis_outage_the_pages_say_so_and_send_what_was_typed_once(browser, two
     customer.get_by_role("button", name="Weiter").click()
     customer.get_by_role("link", name=re.compile("Presse quietscht")).click()
     for page in (staff, customer):
-        expect(page.locator("#messenger .connection-state")).to_be_hidden()
+        wait_until_live(page)
         expect(page.locator("#messenger .composer")).to_be_visible()
     expect(customer.locator("#messenger .presence")).to_contain_text("Mia Schneider")
     customer.get_by_label("Nachricht", exact=True).fill("Vor der Störung")

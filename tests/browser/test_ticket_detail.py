@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from fleet.roles import Role
-from tests.browser.helpers import open_as_staff
+from tests.browser.helpers import open_as_staff, wait_until_live
 from tests.factories import AccessCodeFactory, UserFactory, make_ticket
 from tickets.choices import Status
 
@@ -67,7 +67,7 @@ def test_automatic_change_appears_without_reload(page, asgi_server, login, brows
     login(viewer)
     page.goto(f"{asgi_server.url}{ticket.get_absolute_url()}")
     expect(page.locator('#status-bar [aria-current="step"]')).to_have_text("Offen")
-    expect(page.locator("#messenger .connection-state")).to_be_hidden()
+    wait_until_live(page)
 
     # Elsewhere, a moderator assigns someone: Offen → Zugewiesen happens automatically.
     other, moderator_page = open_as_staff(browser, asgi_server, moderator, f"/tickets/{ticket.number}/fleet/")
