@@ -55,6 +55,8 @@ from videosessions.models import Participation, VideoSession
 from webhooks import services as webhook_services
 from webhooks.models import Delivery, DeliveryState, Endpoint
 
+pytestmark = pytest.mark.services_pass
+
 ACTORS = ("anonymous", "expired", "revoked", "read_only", "admin", "moderator", "assignee", "other_staff")
 STATES = ("draft", "open", "assigned", "in_progress", "done", "closed")
 VISIBILITIES = ("internal", "public")

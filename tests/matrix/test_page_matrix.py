@@ -61,6 +61,8 @@ from tickets.models import (
 from videosessions.models import Participation, SessionFeedback, Snapshot, VideoSession
 from webhooks.models import Delivery, Endpoint
 
+pytestmark = pytest.mark.embedded_pass
+
 
 def snapshot() -> dict:
     """What a refused POST must leave as it was."""

@@ -46,6 +46,8 @@ from tickets.models import AccessCode
 from videosessions.consumers import VideoConsumer
 from videosessions.models import SessionState, VideoSession
 
+pytestmark = pytest.mark.services_pass
+
 REPLY_SECONDS = 0.3  # how long "nothing back" is waited for (a reply to the sender comes in milliseconds)
 # What comes back through the channel layer (one's own read receipt) is not waited for by the clock
 # (on Redis with both CI passes running it once came after more than 3 s): see ``_through_layer``.
