@@ -206,8 +206,9 @@ class TicketListFilter(django_filters.FilterSet):
         )
 
     def tab_counts(self) -> dict[str, int]:
-        """How many tickets each tab holds under the other filters (not for searches: ``results``
-        counts those from the match set)."""
+        """How many tickets each tab holds under the other filters: from the partial index and the
+        cache when only the visibility narrows the list, else one aggregate (a search's over its
+        matches, which the full-text index finds)."""
         user = getattr(self.request, "user", None)
         if self._only_visibility() and user is not None:
             return counts_by_tab(selectors.staff_tab_counts(user, visibility=self._cleaned("visibility") or ""))
@@ -216,21 +217,17 @@ class TicketListFilter(django_filters.FilterSet):
 
     def results(self, cursor: str | None, *, page_size: int = paging.PAGE_SIZE) -> tuple[paging.Page, dict[str, int]]:
         """The page of the current tab the cursor points at (its rows are tickets with the list's
-        columns) and every tab's count."""
+        columns) and every tab's count. A search is paged by rank in the database, never fetched
+        whole; its highlights are made for the page's rows only."""
         tab, parsed = self.status_tab, self.search
-        keys = sort_keys(self.sort_key, parsed)
-        order = f"list:{self.sort_key}"
-        if not parsed:
-            counts = self.tab_counts()
-            queryset = selectors.with_list_columns(filter_status_tab(self.base_qs, tab))
-            page = paging.sql_page(queryset, keys, order=order, cursor=cursor, count=counts[tab], page_size=page_size)
-            return page, counts
-        # A search: the tabs' counts are one aggregate over the matches (a GIN index finds them),
-        # the page one keyset query ordered by rank in the database; the highlights are made for
-        # the page's rows only.
-        counts = counts_by_tab(dict(self.base_qs.values_list("status").annotate(n=Count("status")).order_by()))
-        queryset = selectors.with_list_columns(search.with_highlights(filter_status_tab(self.base_qs, tab), parsed))
-        page = paging.sql_page(queryset, keys, order=order, cursor=cursor, count=counts[tab], page_size=page_size)
+        counts = self.tab_counts()
+        queryset = filter_status_tab(self.base_qs, tab)
+        if parsed:
+            queryset = search.with_highlights(queryset, parsed)
+        page = paging.sql_page(
+            selectors.with_list_columns(queryset), sort_keys(self.sort_key, parsed), order=f"list:{self.sort_key}",
+            cursor=cursor, count=counts[tab], page_size=page_size,
+        )
         return page, counts
 
     def active_filters(self) -> bool:
