@@ -19,9 +19,32 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
+    """A port free right now. Only for what cannot take a bound socket (redis-server, a port meant
+    to refuse): a port is free only until someone binds it, and CI runs two test passes at once."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def refusing_port():
+    """A port on which every connection is refused for as long as the block runs: bound by us,
+    never listened on (no other process can take it meanwhile)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+def listening_socket(port: int = 0) -> socket.socket:
+    """A socket listening on 127.0.0.1 (a free port, or ``port``), to hand to a server process:
+    the port is ours from the moment it is chosen, so no other process (the other CI pass starts
+    servers at the same time) can take it between choosing and binding."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
 
 
 def database_url_for_subprocess() -> str:
@@ -49,16 +72,21 @@ class _Process:
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DATABASE_URL": database_url,
             "PYTHONUNBUFFERED": "1",
+            # Cache keys of its own (throttle counters, cached values), unless the test groups
+            # processes into one deployment (``redis_namespace``): the Redis of a CI pass outlives
+            # its tests, and a counter an earlier test or run left would decide this one.
+            "CACHE_KEY_PREFIX": f"leitstand-test-{uuid.uuid4().hex[:8]}",
             **(extra_env or {}),
         }
         self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         self.log_path = BASE_DIR / "var" / log_name
         self.process: subprocess.Popen | None = None
 
-    def _spawn(self, command: list[str]) -> None:
+    def _spawn(self, command: list[str], pass_fds: tuple[int, ...] = ()) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(command, cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
+                                        pass_fds=pass_fds)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -79,19 +107,31 @@ class _Process:
 
 
 class AsgiServer(_Process):
-    """One daphne process on 127.0.0.1; stops within a bounded time."""
+    """One daphne process on 127.0.0.1; stops within a bounded time.
+
+    The test binds the listening socket and daphne adopts it (``--fd``): a port chosen first and
+    bound later by daphne could be taken in between by a server of the other CI pass, whose
+    ``/health/`` would then answer for ours (seen once: a socket refused by a server on another
+    database). ``port`` binds a given port again (a restart on the same address)."""
 
     def __init__(self, *, database_url: str, port: int | None = None, extra_env: dict | None = None,
                  daphne_args: list[str] | None = None):
-        self.port = port or free_port()
+        self._listener = listening_socket(port or 0)
+        self.port = self._listener.getsockname()[1]
         self.daphne_args = list(daphne_args or [])
         self.url = f"http://127.0.0.1:{self.port}"
         env = {"LEITSTAND_FAST_PASSWORD_HASHER": "true", "SERVE_STATIC": "true", **(extra_env or {})}
         super().__init__(database_url=database_url, log_name=f"server-{self.port}.log", extra_env=env)
 
     def start(self, timeout: float = 30.0) -> None:
-        self._spawn([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), *self.daphne_args,
-                     "config.asgi:application"])
+        if self._listener is None:
+            self._listener = listening_socket(self.port)
+        fd = self._listener.fileno()
+        self._spawn([sys.executable, "-m", "daphne", "--fd", str(fd), *self.daphne_args, "config.asgi:application"],
+                    pass_fds=(fd,))
+        # daphne holds the socket now; closing ours lets a stopped server refuse connections.
+        self._listener.close()
+        self._listener = None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -104,6 +144,12 @@ class AsgiServer(_Process):
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"server did not answer within {timeout} s:\n{self.log()}")
+
+    def stop(self) -> None:
+        super().stop()
+        if self._listener is not None:  # made but never started
+            self._listener.close()
+            self._listener = None
 
 
 class CeleryWorker(_Process):
@@ -167,7 +213,7 @@ class RedisServer:
         def answering() -> bool:
             if self.process.poll() is not None:
                 raise RuntimeError(f"redis-server exited with {self.process.returncode}:\n{self.log()}")
-            return self.ping()
+            return self.ping() and self._is_ours()
 
         try:
             wait_for(answering, timeout=timeout, interval=0.05, message="redis-server to answer PING")
@@ -201,11 +247,39 @@ class RedisServer:
         except OSError:
             return False
 
+    def _is_ours(self) -> bool:
+        """The Redis on our port is the one we started (redis-server binds the port itself, so
+        another process's could have taken it first; then ours exits and this stays False)."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"INFO server\r\n")
+                reply = b""
+                for _ in range(100):  # a bulk string: "$<length>\r\n<body>\r\n"
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        break
+                    reply += chunk
+                    header, _, body = reply.partition(b"\r\n")
+                    if header.startswith(b"$") and len(body) >= int(header[1:]):
+                        break
+        except (OSError, ValueError):
+            return False
+        return f"process_id:{self.process.pid}\r\n".encode() in reply
+
     def log(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-3000:]
         except FileNotFoundError:
             return ""
+
+
+def redis_namespace(redis_url: str) -> dict[str, str]:
+    """The environment for processes that form one deployment on a Redis others use too (the
+    machine's, in every CI pass): their groups and cache keys under a prefix of their own, so no
+    earlier test's server (or an earlier run's) left anything they would read, such as cached
+    webhook subscriptions computed before this test made its endpoint."""
+    prefix = f"leitstand-test-{uuid.uuid4().hex[:8]}"
+    return {"REDIS_URL": redis_url, "CHANNEL_LAYER_PREFIX": prefix, "CACHE_KEY_PREFIX": prefix}
 
 
 @contextmanager
@@ -214,7 +288,7 @@ def servers_on_own_redis(count: int = 2, *, extra_env: dict | None = None):
     prefix of their own); everything stopped afterwards. Yields (redis, [servers])."""
     redis = RedisServer()
     redis.start()
-    env = {"REDIS_URL": redis.url, "CHANNEL_LAYER_PREFIX": f"leitstand-test-{uuid.uuid4().hex[:8]}", **(extra_env or {})}
+    env = {**redis_namespace(redis.url), **(extra_env or {})}
     servers = [AsgiServer(database_url=database_url_for_subprocess(), extra_env=env) for _ in range(count)]
     try:
         for server in servers:

@@ -72,11 +72,11 @@ def test_an_invitation_while_the_mail_server_is_away_goes_out_with_the_sweep(
     connection (nothing listens on the port) leaves it owed, and the sweep sends it once."""
     from common.models import OutgoingEmail
     from common.outbox import send_pending_emails
-    from tests.servers import free_port
+    from tests.servers import refusing_port
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
-    with django_capture_on_commit_callbacks(execute=True):
+    with refusing_port() as port, django_capture_on_commit_callbacks(execute=True):
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
         member = _invite(crew["admin"])
     [owed] = OutgoingEmail.objects.all()
     assert (owed.to, owed.sent_at) == ("jonas@example.org", None)

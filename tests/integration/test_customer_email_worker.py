@@ -8,7 +8,6 @@ import email
 import email.policy
 import json
 import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ import websockets
 
 from tests.factories import AccessCodeFactory, CodeUserFactory, UserFactory, make_ticket
 from tests.messenger.conftest import session_cookie_for_staff
-from tests.servers import AsgiServer, CeleryWorker, database_url_for_subprocess, wait_for
+from tests.servers import AsgiServer, CeleryWorker, database_url_for_subprocess, redis_namespace, wait_for
 from tickets.choices import Status
 from tickets.models import TicketParticipant
 
@@ -30,8 +29,7 @@ def server_and_worker(tmp_path):
     outbox = tmp_path / "outbox"
     outbox.mkdir()
     env = {
-        "REDIS_URL": REDIS_URL,
-        "CHANNEL_LAYER_PREFIX": f"leitstand-test-{uuid.uuid4().hex[:8]}",
+        **redis_namespace(REDIS_URL),
         "EMAIL_URL": f"filemail://{outbox}",
         "CUSTOMER_EMAIL_GRACE_SECONDS": "1",
         "CUSTOMER_EMAIL_INTERVAL_SECONDS": "4",

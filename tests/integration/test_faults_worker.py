@@ -22,7 +22,6 @@ import socketserver
 import subprocess
 import sys
 import threading
-import uuid
 
 import pytest
 
@@ -34,6 +33,7 @@ from tests.servers import (
     CeleryWorker,
     RedisServer,
     database_url_for_subprocess,
+    redis_namespace,
     wait_for,
 )
 from tickets.choices import Status
@@ -130,7 +130,7 @@ def test_a_worker_killed_mid_send_sends_the_e_mail_exactly_once_after_a_restart(
     redis = RedisServer()
     redis.start()
     env = {
-        "REDIS_URL": redis.url, "CHANNEL_LAYER_PREFIX": f"leitstand-test-{uuid.uuid4().hex[:8]}",
+        **redis_namespace(redis.url),
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}", "CELERY_VISIBILITY_TIMEOUT": "3",
     }
     workers = []

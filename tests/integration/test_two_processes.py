@@ -5,14 +5,13 @@ suite itself runs on the in-memory layer)."""
 import asyncio
 import json
 import os
-import uuid
 
 import pytest
 import websockets
 
 from tests.factories import AccessCodeFactory, CodeUserFactory, UserFactory, make_ticket
 from tests.messenger.conftest import session_cookie_for_code_user, session_cookie_for_staff
-from tests.servers import AsgiServer, database_url_for_subprocess
+from tests.servers import AsgiServer, database_url_for_subprocess, redis_namespace
 from tickets.choices import Status
 
 pytestmark = [pytest.mark.server, pytest.mark.django_db(transaction=True)]
@@ -22,7 +21,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip() or "redis://127.0.0.1:6379/7
 
 @pytest.fixture
 def two_servers():
-    env = {"REDIS_URL": REDIS_URL, "CHANNEL_LAYER_PREFIX": f"leitstand-test-{uuid.uuid4().hex[:8]}"}
+    env = redis_namespace(REDIS_URL)
     servers = [AsgiServer(database_url=database_url_for_subprocess(), extra_env=env) for _ in range(2)]
     try:
         for server in servers:

@@ -13,7 +13,7 @@ from standardwebhooks.webhooks import Webhook
 
 from tests.factories import UserFactory, make_ticket
 from tests.messenger.conftest import session_cookie_for_staff
-from tests.servers import AsgiServer, CeleryWorker, database_url_for_subprocess, wait_for
+from tests.servers import AsgiServer, CeleryWorker, database_url_for_subprocess, redis_namespace, wait_for
 from tickets.choices import Status
 from webhooks import services
 from webhooks.models import Attempt, Delivery, DeliveryState
@@ -26,8 +26,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip() or "redis://127.0.0.1:6379/7
 @pytest.fixture
 def server_and_worker():
     env = {
-        "REDIS_URL": REDIS_URL,
-        "CHANNEL_LAYER_PREFIX": f"leitstand-test-{uuid.uuid4().hex[:8]}",
+        **redis_namespace(REDIS_URL),
         "WEBHOOK_ALLOW_PRIVATE_NETWORKS": "true",  # the receiver is on 127.0.0.1
         "WEBHOOK_RETRY_BASE_SECONDS": "1",
     }
