@@ -138,6 +138,7 @@ def _seed(spec: dict) -> dict:
 
     from fleet.models import Assignment, User
     from fleet.roles import Role
+    from messenger import services as messenger_services
     from messenger.models import Conversation, Message, ReadCursor
     from portal.sessions import sign_in_code_user
     from tickets.choices import Status, Visibility
@@ -203,6 +204,10 @@ def _seed(spec: dict) -> dict:
             Assignment(ticket_id=tickets[number].pk, user=staff[(t * staff_k) % pool])
             for t, number in enumerate(numbers) if tickets[number].pk not in assigned
         ])
+        # Every assignee's read cursor (the services make it on assigning; each message adds one to it).
+        messenger_services.unread_recount(
+            track=Assignment.objects.filter(ticket_id__in=ids).values_list("ticket_id", "user_id"), ticket_ids=ids
+        )
         # Sessions live only in this database; the previous run's are no longer needed.
         Session.objects.all().delete()
         sockets, plan_tickets = [], []

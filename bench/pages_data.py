@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-GENERATOR_VERSION = 4  # 3: assignments of finished tickets flagged; 4: search vectors filled once
+GENERATOR_VERSION = 5  # 3: assignments of finished tickets flagged; 4: search vectors filled once; 5: unread counts
 SIZES = {"1k": 1_000, "100k": 100_000}
 SEED = 23
 YEARS = 3
@@ -318,6 +318,12 @@ DERIVED: list[tuple[str, str]] = [
     ("fleet_assignment",
      "UPDATE fleet_assignment a SET ticket_finished = true FROM tickets_ticket t "
      "WHERE t.id = a.ticket_id AND t.status IN ('closed', 'cancelled') AND NOT a.ticket_finished"),
+    # Staff cursors keep their unread count (messenger.ReadCursor.unread, the badge reads it): the
+    # messages after the cursor that others wrote, as messenger.services keeps it.
+    ("messenger_readcursor",
+     "UPDATE messenger_readcursor c SET unread = (SELECT COUNT(*) FROM messenger_message m "
+     "WHERE m.ticket_id = c.ticket_id AND m.id > c.last_read_id AND m.author_id IS DISTINCT FROM c.user_id) "
+     "WHERE c.user_id IS NOT NULL"),
 ]
 
 

@@ -22,6 +22,9 @@ SUBSCRIPTIONS: list[tuple[str, str]] = [
     # Staff answered a public ticket: the participating customers hear by e-mail (batched).
     ("messenger.message_posted", "portal.emails.queue_customer_emails"),
     ("ticket.update_posted", "portal.emails.queue_customer_emails"),
+    # A new assignee's unread count, taken again now that the assignment is committed.
+    ("fleet.assignee_added", "messenger.services.unread_settle"),
+    ("fleet.forwarded", "messenger.services.unread_settle"),
     # Who took, released or forwarded a public ticket: a notice with names in its conversation.
     ("fleet.assignee_added", "messenger.services.post_fleet_notice"),
     ("fleet.assignee_removed", "messenger.services.post_fleet_notice"),

@@ -28,6 +28,7 @@ from fleet.models import Assignment, Notification, NotificationKind, OfferStatus
 from fleet import permissions as rules
 from fleet.permissions import grant_assignee_permissions, revoke_assignee_permissions
 from fleet.selectors import active_staff
+from messenger import services as messenger_services
 from tickets import events as ticket_events
 from tickets import lifecycle
 from tickets import services as ticket_services
@@ -117,6 +118,7 @@ def assignee_add(actor, ticket: Ticket | int, user: User, *, how: str = ASSIGNED
         raise InvalidInput(_("%(name)s is already assigned.") % {"name": user.display_name})
     assignment = Assignment.objects.create(ticket=ticket, user=user, assigned_by=actor)
     grant_assignee_permissions(user, ticket)
+    messenger_services.unread_track(user.pk, ticket.pk)  # the side menu's badge counts this conversation now
     if how == ASSIGNED:
         # A direct assignment answers any open offer of this person.
         TicketOffer.objects.filter(ticket=ticket, user=user, status=OfferStatus.PENDING).update(
@@ -253,6 +255,7 @@ def assignee_forward(actor, ticket: Ticket | int, to_user: User, *, from_user: U
     revoke_assignee_permissions(from_user, ticket)
     assignment = Assignment.objects.create(ticket=ticket, user=to_user, assigned_by=actor)
     grant_assignee_permissions(to_user, ticket)
+    messenger_services.unread_track(to_user.pk, ticket.pk)
     TicketOffer.objects.filter(ticket=ticket, user=to_user, status=OfferStatus.PENDING).update(
         status=OfferStatus.WITHDRAWN, answered_at=timezone.now()
     )

@@ -3,7 +3,7 @@ Who may read is ``tickets.permissions.can_see`` (the socket and the pages ask it
 
 from __future__ import annotations
 
-from django.db.models import Func, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -94,23 +94,19 @@ def _with_unread(tickets: QuerySet[Ticket], user) -> QuerySet[Ticket]:
     """Each ticket with ``unread``: the messages after the staff member's read cursor that others
     wrote (system messages and code users' count; their own never do).
 
-    Read by index per ticket, never by scanning messages or cursors: the user's ``ReadCursor`` row
-    is looked up by its ticket (one per ticket and user), and the count is a range of the
-    messages' (ticket, id) index after it. Both are subqueries of the ticket row, so the work follows the
-    tickets asked about, not the user's history or the length of the conversations."""
-    read_up_to = ReadCursor.objects.filter(ticket=OuterRef("pk"), user=user).values("last_read_id")[:1]
-    unread = (
-        Message.objects.filter(ticket=OuterRef("pk"), id__gt=OuterRef("read_up_to"))
+    The cursor keeps that number (``ReadCursor.unread``, kept by ``messenger.services``): one
+    lookup by its ticket and user. Without a cursor (never read, never assigned) everything others
+    wrote is unread: a count on the messages' (ticket, id) index. Both are subqueries of the ticket
+    row, so the work follows the tickets asked about, not the history."""
+    kept = ReadCursor.objects.filter(ticket=OuterRef("pk"), user=user).values("unread")[:1]
+    everything = (
+        Message.objects.filter(ticket=OuterRef("pk"))
         .exclude(author=user)
         .order_by()
-        .annotate(n=Func("id", function="COUNT"))
+        .annotate(n=Func("id", function="COUNT", output_field=IntegerField()))
         .values("n")
     )
-    return (
-        tickets.order_by()
-        .annotate(read_up_to=Coalesce(Subquery(read_up_to), 0))
-        .annotate(unread=Subquery(unread))
-    )
+    return tickets.order_by().annotate(unread=Coalesce(Subquery(kept), Subquery(everything), output_field=IntegerField()))
 
 
 def unread_counts(user, tickets) -> dict[int, int]:
@@ -122,7 +118,10 @@ def unread_counts(user, tickets) -> dict[int, int]:
 
 def unread_total(user) -> int:
     """Unread messages on the unfinished tickets the staff member is assigned to (the side menu's
-    badge, on every staff page): two queries by index (the ids of the user's unfinished
-    assignments, then their unread summed), no scan of tickets, messages or cursors."""
-    mine = ticket_selectors.active_tickets_assigned_to(user)
-    return int(_with_unread(mine, user).aggregate(total=Sum("unread"))["total"] or 0)
+    badge, on every staff page). Two small queries by index, however long the history and however
+    many tickets they hold: their cursors with something unread (a partial index holds only those),
+    then which of those tickets are unfinished and theirs (by key)."""
+    unread = dict(ReadCursor.objects.filter(user=user, unread__gt=0).values_list("ticket_id", "unread"))
+    if not unread:
+        return 0
+    return sum(unread[pk] for pk in ticket_selectors.active_assigned_among(user, unread))

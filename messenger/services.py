@@ -3,9 +3,13 @@ read cursors, system messages. The consumer and the pages call these."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Func, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -131,6 +135,7 @@ def message_post(actor, ticket: Ticket | int, *, text, client_id=None) -> tuple[
                 ticket=ticket, text=text, client_id=client_id, seq=seq,
                 **actor_columns(actor, user_field="author", code_user_field="author_code_user"),
             )
+            _count_as_unread(ticket.pk, author_id=None if is_code_user(actor) else actor.pk)
             _publish_message(ticket, message, actor)
             if not participating:
                 _took_part(actor, ticket)
@@ -150,6 +155,7 @@ def system_message_post(ticket: Ticket, *, text: str, data: dict) -> Message:
         message = Message.objects.create(
             ticket=ticket, kind=MessageKind.SYSTEM, text=text, data=data, seq=_next_seq(ticket)[0]
         )
+        _count_as_unread(ticket.pk, author_id=None)
         _publish_message(ticket, message, None)
     return message
 
@@ -222,19 +228,124 @@ def _cursor_filter(actor) -> dict:
 
 
 def mark_read(actor, ticket: Ticket, up_to_id: int) -> int:
-    """Move the actor's read cursor forward (never back); return where it stands."""
+    """Move the actor's read cursor forward (never back); return where it stands. A staff
+    member's unread count is counted afresh where the cursor now stands."""
     if not may_read(actor, ticket):
         raise PermissionDenied(_("You cannot read this conversation."))
     last = Message.objects.filter(ticket=ticket, id__lte=up_to_id).order_by("-id").values_list("id", flat=True).first()
     if last is None:
         return 0
+    staff = not is_code_user(actor)
     with transaction.atomic():
-        cursor, _created = ReadCursor.objects.select_for_update().get_or_create(ticket=ticket, **_cursor_filter(actor))
+        # The cursor's row lock: a message being stored adds its one only after this commits (or
+        # has added it already, and this waits for its commit and counts it).
+        cursor = ReadCursor.objects.select_for_update().filter(ticket=ticket, **_cursor_filter(actor)).first()
+        created = cursor is None
+        if created:
+            if staff:
+                _lock_conversation(ticket.pk)  # a new row: no message may be stored meanwhile
+            cursor, created = ReadCursor.objects.get_or_create(ticket=ticket, **_cursor_filter(actor))
         if last > cursor.last_read_id:
             cursor.last_read_id = last
-            cursor.save(update_fields=["last_read_id", "updated_at"])
+            fields = ["last_read_id", "updated_at"]
+            if staff:
+                cursor.unread = _unread_after(ticket.pk, actor.pk, last)
+                fields.append("unread")
+            cursor.save(update_fields=fields)
+        elif created and staff:
+            cursor.unread = _unread_after(ticket.pk, actor.pk, cursor.last_read_id)
+            cursor.save(update_fields=["unread"])
     ticket_services.participant_seen(actor, ticket)  # a customer reading on the page needs no e-mail
     return cursor.last_read_id
+
+
+# --- staff's unread counts -------------------------------------------------------------------------
+#
+# ``ReadCursor.unread`` of a staff member's cursor is the number of messages after it that others
+# wrote: one more with every message (in the message's transaction), counted afresh when the cursor
+# moves or is made. A count never misses a message being stored nor sees one twice: moving a cursor
+# holds its row lock (the message's one more waits for it, or it waits for the message's commit and
+# then counts it); making a cursor holds the conversation's lock (the row the numbering updates,
+# which a message being stored holds until it commits), since a row not yet committed gets no one
+# more from a message.
+
+
+def _lock_conversation(ticket_id: int) -> None:
+    """Hold the conversation's lock until commit (the row made if the ticket has no message yet)."""
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (ticket_id, last_seq) VALUES (%s, 0) "
+            f"ON CONFLICT (ticket_id) DO UPDATE SET last_seq = {table}.last_seq",
+            [ticket_id],
+        )
+
+
+def _unread_after(ticket_id: int, user_id: int, after_id: int) -> int:
+    return Message.objects.filter(ticket_id=ticket_id, id__gt=after_id).exclude(author_id=user_id).count()
+
+
+def _count_as_unread(ticket_id: int, *, author_id: int | None) -> None:
+    """A message was stored: one more unread for every staff cursor of the ticket but its author's."""
+    cursors = ReadCursor.objects.filter(ticket_id=ticket_id, user__isnull=False)
+    if author_id is not None:
+        cursors = cursors.exclude(user_id=author_id)
+    cursors.update(unread=F("unread") + 1)
+
+
+def unread_track(user_id: int, ticket_id: int) -> None:
+    """From now on the staff member's unread messages on this ticket are counted (the fleet calls
+    this when someone is assigned, holding the ticket's row lock): their cursor, made and counted
+    if they have none yet.
+
+    Without the conversation's lock: a message being stored holds it and, at its commit, waits for
+    the ticket's row (its row refers to the ticket), so taking it here could deadlock. A message
+    stored at this very moment may therefore be missed; ``unread_settle`` counts again once the
+    assignment is committed."""
+    cursor, created = ReadCursor.objects.get_or_create(ticket_id=ticket_id, user_id=user_id)
+    if created:
+        cursor.unread = _unread_after(ticket_id, user_id, 0)
+        if cursor.unread:
+            cursor.save(update_fields=["unread"])
+
+
+def unread_settle(event: events.DomainEvent) -> None:
+    """Subscriber of "fleet.assignee_added" and "fleet.forwarded", after the commit: the new
+    assignee's count taken again under the conversation's lock (no ticket lock is held now), so a
+    message stored while they were being assigned is in it exactly once."""
+    user_id = event.payload["to_user_id"] if event.name == "fleet.forwarded" else event.payload["user_id"]
+    with transaction.atomic():
+        _lock_conversation(event.ticket_id)
+        cursor = ReadCursor.objects.select_for_update().filter(ticket_id=event.ticket_id, user_id=user_id).first()
+        if cursor is None:
+            return  # unassigned again meanwhile and never made (a cursor is made by the assignment)
+        unread = _unread_after(event.ticket_id, user_id, cursor.last_read_id)
+        if unread != cursor.unread:
+            ReadCursor.objects.filter(pk=cursor.pk).update(unread=unread)
+
+
+def unread_recount(track: Iterable[tuple[int, int]] = (), *, ticket_ids: Iterable[int] | None = None) -> None:
+    """For data stored behind the services' back (the benchmark's generators, bulk-loaded test
+    data): cursors for the (ticket id, user id) pairs in ``track`` that have none, then every staff
+    cursor (of ``ticket_ids``, or of all tickets) counted afresh. Not for a running desk: it takes
+    no conversation's lock."""
+    staff_cursors = ReadCursor.objects.filter(user__isnull=False)
+    if ticket_ids is not None:
+        staff_cursors = staff_cursors.filter(ticket_id__in=list(ticket_ids))
+    with transaction.atomic():
+        have = set(staff_cursors.values_list("ticket_id", "user_id"))
+        missing = {pair for pair in track if pair not in have}
+        ReadCursor.objects.bulk_create(
+            [ReadCursor(ticket_id=ticket_id, user_id=user_id) for ticket_id, user_id in sorted(missing)], batch_size=5000
+        )
+        unread = (
+            Message.objects.filter(ticket=OuterRef("ticket"), id__gt=OuterRef("last_read_id"))
+            .exclude(author=OuterRef("user"))
+            .order_by()
+            .annotate(n=Func("id", function="COUNT"))
+            .values("n")
+        )
+        staff_cursors.update(unread=Coalesce(Subquery(unread), 0))
 
 
 def post_status_notice(event: events.DomainEvent) -> None:

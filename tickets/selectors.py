@@ -178,6 +178,15 @@ def active_tickets_assigned_to(user) -> QuerySet[Ticket]:
     return tickets_for_staff(user).filter(pk__in=ids).exclude(status__in=FINAL_STATES)
 
 
+def active_assigned_among(user, ids) -> list[int]:
+    """Which of these tickets (ids) are unfinished and assigned to the user (the unread badge asks
+    about the few tickets with something unread): read by their keys."""
+    return list(
+        tickets_for_staff(user).filter(pk__in=list(ids), assignments__user=user)
+        .exclude(status__in=FINAL_STATES).values_list("pk", flat=True)
+    )
+
+
 # --- the tab counts of the staff list ------------------------------------------------------------------
 
 # Geschlossen and Abgebrochen are counted once for everybody and kept in the shared cache until an

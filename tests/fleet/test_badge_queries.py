@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from fleet.context_processors import staff as staff_context
 from fleet.models import Assignment
+from messenger import services as messenger_services
 from messenger.models import Conversation, Message, ReadCursor
 from tests.factories import TicketTemplateFactory, UserFactory
 from tickets import selectors as ticket_selectors
@@ -70,6 +71,8 @@ def desk():
         if n % 3:  # two in three have opened their ticket's conversation and read its first message
             cursors.append(ReadCursor(ticket=assignment.ticket, user=assignment.user, last_read_id=first_message[assignment.ticket.pk]))
     ReadCursor.objects.bulk_create(cursors)
+    # Stored behind the services' back: every assignee's cursor and its unread count, as they keep them.
+    messenger_services.unread_recount(track=[(a.ticket_id, a.user_id) for a in assignments])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             for table in GROWING_TABLES:

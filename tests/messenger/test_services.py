@@ -139,6 +139,7 @@ def test_a_message_costs_a_fixed_handful_of_statements(setup, django_capture_on_
     assert _statements(staff_message.captured_queries) == [
         "INSERT messenger_conversation",  # the next number, returned by the upsert
         "INSERT messenger_message",
+        "UPDATE messenger_readcursor",  # one more unread for the other staff (the side menu's badge)
         "SELECT tickets_ticketparticipant",  # after commit: whom to e-mail the answer (none has an address)
     ]
     with CaptureQueriesContext(connection) as customer_message, django_capture_on_commit_callbacks(execute=True):
@@ -146,6 +147,7 @@ def test_a_message_costs_a_fixed_handful_of_statements(setup, django_capture_on_
     assert _statements(customer_message.captured_queries) == [
         "INSERT messenger_conversation",
         "INSERT messenger_message",  # taking part already: the numbering statement said so
+        "UPDATE messenger_readcursor",
     ]
 
 

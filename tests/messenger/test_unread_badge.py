@@ -163,3 +163,132 @@ def test_an_assignment_row_left_unmarked_still_does_not_count_a_finished_ticket(
     Assignment.objects.filter(ticket=ticket).update(ticket_finished=False)
     assert badge(desk["mia"]) == 0
     assert ticket_selectors.my_active_count(desk["mia"]) == 0
+
+
+def test_the_newly_assigned_see_what_was_said_before_them_as_unread(desk):
+    services.message_post(desk["code_user"], desk["ticket"], text="Ist jemand da?")
+    services.message_post(desk["mia"], desk["ticket"], text="Ja, ich.")
+    lena = UserFactory()
+    assert badge(lena) == 0
+    fleet_services.assignee_add(desk["moderator"], desk["ticket"], lena)
+    assert badge(lena) == 2 == unread_by_definition(lena)
+    # Forwarded to someone: the same for them.
+    noah = UserFactory()
+    fleet_services.assignee_forward(desk["jonas"], desk["ticket"], noah, reason="Urlaub")
+    assert badge(noah) == 2 == unread_by_definition(noah)
+    assert badge(desk["jonas"]) == 0
+
+
+def test_a_moderator_who_reads_without_being_assigned_gets_no_badge_but_list_counts(desk):
+    first, _ = services.message_post(desk["code_user"], desk["ticket"], text="Eins")
+    services.message_post(desk["code_user"], desk["ticket"], text="Zwei")
+    assert selectors.unread_counts(desk["moderator"], [desk["ticket"]]) == {desk["ticket"].pk: 2}  # no cursor yet
+    services.mark_read(desk["moderator"], desk["ticket"], first.pk)
+    assert selectors.unread_counts(desk["moderator"], [desk["ticket"]]) == {desk["ticket"].pk: 1}  # the cursor's count
+    services.message_post(desk["mia"], desk["ticket"], text="Drei")
+    assert selectors.unread_counts(desk["moderator"], [desk["ticket"]]) == {desk["ticket"].pk: 2}
+    assert badge(desk["moderator"]) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_stored_while_cursors_move_or_are_made_are_counted_exactly_once():
+    """Customers and a colleague write from their own connections while, on others, Mia reads
+    again and again and colleagues open the conversation for the first time (their cursor is made),
+    all at once: afterwards every count is exactly what others wrote after that cursor."""
+    import threading
+
+    from django.db import connection
+
+    code = AccessCodeFactory()
+    mia, jonas = UserFactory(), UserFactory()
+    ticket = make_ticket(Status.IN_PROGRESS, access_code=code, assignees=[mia, jonas])
+    customers = [CodeUserFactory(access_code=code) for _ in range(2)]
+    rounds = 15
+    newcomers = [UserFactory(role=Role.MODERATOR) for _ in range(rounds)]
+    barrier = threading.Barrier(5)
+    failures = []
+
+    def run(work):
+        try:
+            barrier.wait(timeout=30)
+            for n in range(rounds):
+                work(n)
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    def write_as(author):
+        return lambda n: services.message_post(author, Ticket.objects.get(pk=ticket.pk), text=f"Nachricht {n}")
+
+    def read_as(reader):
+        def read(n):
+            newest = Message.objects.filter(ticket_id=ticket.pk).order_by("-id").values_list("id", flat=True).first()
+            services.mark_read(reader(n), Ticket.objects.get(pk=ticket.pk), newest - (n % 2))
+        return read
+
+    works = (write_as(customers[0]), write_as(customers[1]), write_as(jonas),
+             read_as(lambda n: mia), read_as(lambda n: newcomers[n]))
+    threads = [threading.Thread(target=run, args=(work,)) for work in works]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a worker hung"
+    assert failures == []
+    assert Message.objects.filter(ticket=ticket, kind="text").count() == 3 * rounds
+    cursors = ReadCursor.objects.filter(ticket=ticket, user__isnull=False)
+    assert cursors.count() == 2 + rounds
+    for cursor in cursors:
+        after = Message.objects.filter(ticket=ticket, id__gt=cursor.last_read_id).exclude(author=cursor.user_id)
+        assert cursor.unread == after.count(), cursor.user_id
+    # Jonas read nothing: the system notices and both customers' messages, none of his own.
+    notices = Message.objects.filter(ticket=ticket, kind="system").count()
+    assert badge(jonas) == notices + 2 * rounds
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_stored_while_staff_are_assigned_are_counted_exactly_once():
+    """Customers write from their own connections while a moderator assigns one colleague after
+    another (each assignment holds the ticket's lock): no deadlock, no error, and every new
+    assignee's count is exactly what others wrote (counted again once the assignment committed)."""
+    import threading
+
+    from django.db import connection
+
+    code = AccessCodeFactory()
+    moderator = UserFactory(role=Role.MODERATOR)
+    ticket = make_ticket(Status.IN_PROGRESS, access_code=code, assignees=[UserFactory()])
+    customers = [CodeUserFactory(access_code=code) for _ in range(2)]
+    rounds = 12
+    newcomers = [UserFactory() for _ in range(rounds)]
+    barrier = threading.Barrier(3)
+    failures = []
+
+    def run(work):
+        try:
+            barrier.wait(timeout=30)
+            for n in range(rounds):
+                work(n)
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    def write_as(author):
+        return lambda n: services.message_post(author, Ticket.objects.get(pk=ticket.pk), text=f"Nachricht {n}")
+
+    def assign(n):
+        fleet_services.assignee_add(moderator, ticket.pk, newcomers[n])
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in (write_as(customers[0]), write_as(customers[1]), assign)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a worker hung"
+    assert failures == []
+    everything = Message.objects.filter(ticket=ticket).count()
+    assert Message.objects.filter(ticket=ticket, kind="text").count() == 2 * rounds
+    for user in newcomers:
+        assert badge(user) == everything == unread_by_definition(user), user
