@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Func, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common import events
@@ -247,11 +247,13 @@ def mark_read(actor, ticket: Ticket, up_to_id: int) -> int:
             cursor, created = ReadCursor.objects.get_or_create(ticket=ticket, **_cursor_filter(actor))
         if last > cursor.last_read_id:
             cursor.last_read_id = last
-            fields = ["last_read_id", "updated_at"]
-            if staff:
-                cursor.unread = _unread_after(ticket.pk, actor.pk, last)
-                fields.append("unread")
-            cursor.save(update_fields=fields)
+            if staff:  # moved and counted in one statement (the lock is ours: it sees every commit)
+                ReadCursor.objects.filter(pk=cursor.pk).update(
+                    last_read_id=last, unread=Subquery(_unread_after_query(ticket.pk, actor.pk, last)),
+                    updated_at=timezone.now(),
+                )
+            else:
+                cursor.save(update_fields=["last_read_id", "updated_at"])
         elif created and staff:
             cursor.unread = _unread_after(ticket.pk, actor.pk, cursor.last_read_id)
             cursor.save(update_fields=["unread"])
@@ -279,6 +281,14 @@ def _lock_conversation(ticket_id: int) -> None:
             f"ON CONFLICT (ticket_id) DO UPDATE SET last_seq = {table}.last_seq",
             [ticket_id],
         )
+
+
+def _unread_after_query(ticket_id: int, user_id: int, after_id: int):
+    """The messages after ``after_id`` others wrote, counted (as a subquery)."""
+    return (
+        Message.objects.filter(ticket_id=ticket_id, id__gt=after_id).exclude(author_id=user_id)
+        .order_by().annotate(n=Func("id", function="COUNT")).values("n")
+    )
 
 
 def _unread_after(ticket_id: int, user_id: int, after_id: int) -> int:

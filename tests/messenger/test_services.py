@@ -6,7 +6,7 @@ from django.utils import translation
 from common.errors import InvalidInput, PermissionDenied, WrongState
 from fleet.roles import Role
 from messenger import selectors, services
-from messenger.models import Message, MessageKind
+from messenger.models import Message, MessageKind, ReadCursor
 from tests.factories import AccessCodeFactory, CodeUserFactory, UserFactory, make_ticket
 from tickets import services as ticket_services
 from tickets.choices import Status
@@ -149,6 +149,24 @@ def test_a_message_costs_a_fixed_handful_of_statements(setup, django_capture_on_
         "INSERT messenger_message",  # taking part already: the numbering statement said so
         "UPDATE messenger_readcursor",
     ]
+
+
+def test_a_read_receipt_costs_three_statements(setup):
+    """Staff reading on: the newest message up to the receipt, their cursor locked, then moved and
+    its unread count taken in one statement."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket, mia, code_user = setup["ticket"], setup["mia"], setup["code_user"]
+    first, _ = services.message_post(code_user, ticket, text="Eins")
+    second, _ = services.message_post(code_user, ticket, text="Zwei")
+    services.mark_read(mia, ticket, first.pk)
+    with CaptureQueriesContext(connection) as receipt:
+        assert services.mark_read(mia, ticket, second.pk) == second.pk
+    assert _statements(receipt.captured_queries) == [
+        "SELECT messenger_message", "SELECT messenger_readcursor", "UPDATE messenger_readcursor",
+    ]
+    assert ReadCursor.objects.get(ticket=ticket, user=mia).unread == 0
 
 
 def test_pages_by_message_number_oldest_first_with_more(setup):
