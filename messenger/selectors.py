@@ -118,9 +118,9 @@ def unread_counts(user, tickets) -> dict[int, int]:
 
 def unread_total(user) -> int:
     """Unread messages on the unfinished tickets the staff member is assigned to (the side menu's
-    badge, on every staff page). Two small queries by index, however long the history and however
-    many tickets they hold: their cursors with something unread (a partial index holds only those),
-    then which of those tickets are unfinished and theirs (by key)."""
+    badge, on every staff page). Two small queries by index, however long the history: their
+    cursors' kept counts (by the user's index; one row per ticket they were assigned to or read),
+    then which of the tickets with something unread are unfinished and theirs (by key)."""
     unread = dict(ReadCursor.objects.filter(user=user, unread__gt=0).values_list("ticket_id", "unread"))
     if not unread:
         return 0

@@ -1,4 +1,4 @@
-"""Staff read cursors keep their unread count (the side menu's badge reads it by index), and every
+"""Staff read cursors keep their unread count (the side menu's badge reads it), and every
 assignee gets a cursor. Existing cursors are counted once here; from now on messenger.services
 keeps them."""
 
@@ -43,10 +43,6 @@ class Migration(migrations.Migration):
             model_name='readcursor',
             name='unread',
             field=models.PositiveIntegerField(db_default=0, default=0),
-        ),
-        migrations.AddIndex(
-            model_name='readcursor',
-            index=models.Index(condition=models.Q(('unread__gt', 0), ('user__isnull', False)), fields=['user', 'ticket'], include=('unread',), name='cursor_user_unread_idx'),
         ),
         migrations.RunPython(count_unread, migrations.RunPython.noop),
     ]
