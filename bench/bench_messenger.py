@@ -272,8 +272,23 @@ def _stop(process: subprocess.Popen | None, timeout: float = SERVER_STOP_TIMEOUT
             pass
 
 
+def deployed_daphne_options() -> list[str]:
+    """The options the web service's daphne runs with in docker-compose.yml (its handshake timeout),
+    so that both sides are measured as deployed; the proxy-header options aside (the bench talks
+    to daphne directly, without nginx)."""
+    import yaml
+
+    command = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())["services"]["web"]["command"]
+    options = command[command.index("-p") + 2:-1]
+    for proxy_option, takes_value in (("--proxy-headers", False), ("--proxy-headers-host", True)):
+        if proxy_option in options:
+            at = options.index(proxy_option)
+            del options[at:at + 1 + takes_value]
+    return options
+
+
 class Server:
-    """One daphne process on 127.0.0.1 with its own log file."""
+    """One daphne process on 127.0.0.1 with its own log file, with the deployed options."""
 
     def __init__(self, app: str, env: dict, log_path: Path):
         self.app, self.env, self.log_path = app, env, log_path
@@ -283,7 +298,7 @@ class Server:
     def start(self) -> None:
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), self.app],
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), *deployed_daphne_options(), self.app],
             cwd=BASE_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
         )
 

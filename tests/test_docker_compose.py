@@ -22,6 +22,11 @@ def test_compose_file_has_the_services_and_shares_configuration():
         assert "depends_on" in services[name]
     assert environment("web") == environment("worker")
     assert "daphne" in " ".join(services["web"]["command"])
+    # A reconnect storm's handshakes wait for the application instead of being dropped after 5 s;
+    # the messenger benchmark runs daphne with the same options.
+    from bench.bench_messenger import deployed_daphne_options
+
+    assert deployed_daphne_options() == ["--websocket_connect_timeout", "20"]
     assert "celery" in " ".join(services["worker"]["command"])
     # Several web replicas behind one port: web publishes no host port, the proxy does.
     assert services["web"]["deploy"]["replicas"] >= 2

@@ -19,10 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _web_proxy_args() -> list[str]:
-    """The proxy options of the web service's daphne command in docker-compose.yml."""
+    """The options of the web service's daphne command in docker-compose.yml (the proxy's among them)."""
     command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]["command"]
-    args = command[command.index("--proxy-headers"):-1]
-    assert args == ["--proxy-headers", "--proxy-headers-host", "X-Real-IP"]
+    args = command[command.index("-p") + 2:-1]
+    assert args[:3] == ["--proxy-headers", "--proxy-headers-host", "X-Real-IP"]
     return args
 
 
