@@ -222,12 +222,19 @@ class TicketListFilter(django_filters.FilterSet):
         tab, parsed = self.status_tab, self.search
         counts = self.tab_counts()
         queryset = filter_status_tab(self.base_qs, tab)
+        keys = sort_keys(self.sort_key, parsed)
         if parsed:
-            queryset = search.with_highlights(queryset, parsed)
-        page = paging.sql_page(
-            selectors.with_list_columns(queryset), sort_keys(self.sort_key, parsed), order=f"list:{self.sort_key}",
-            cursor=cursor, count=counts[tab], page_size=page_size,
-        )
+            # Ranked: the page is picked among the bare matches, then its rows get their columns
+            # and highlights (joined for every match before the sort, they cost more than the rank).
+            page = paging.sql_page(
+                queryset, keys, order=f"list:{self.sort_key}", cursor=cursor, count=counts[tab], page_size=page_size,
+                decorate=lambda rows: selectors.with_list_columns(search.with_highlights(rows, parsed)),
+            )
+        else:
+            page = paging.sql_page(
+                selectors.with_list_columns(queryset), keys, order=f"list:{self.sort_key}",
+                cursor=cursor, count=counts[tab], page_size=page_size,
+            )
         return page, counts
 
     def active_filters(self) -> bool:

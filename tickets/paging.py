@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -156,32 +157,46 @@ def _beyond(keys: list[SortKey], values: list, *, backward: bool = False) -> Q:
 
 
 def sql_page(
-    queryset: QuerySet, keys: list[SortKey], *, order: str, cursor: str | None, count: int, page_size: int = PAGE_SIZE
+    queryset: QuerySet, keys: list[SortKey], *, order: str, cursor: str | None, count: int, page_size: int = PAGE_SIZE,
+    decorate: Callable[[QuerySet], QuerySet] | None = None,
 ) -> Page:
-    """One page of ``queryset`` in the order of ``keys``; ``count`` is how many rows there are."""
+    """One page of ``queryset`` in the order of ``keys``; ``count`` is how many rows there are.
+
+    ``decorate`` (joins, highlights: what the page's rows show) is applied after the page is
+    picked: the database orders the bare rows and takes a page of keys, then fetches those rows
+    decorated. For an order no index gives (a search's rank) it would otherwise join every
+    candidate before sorting them; one more query, by key, for the page's rows only."""
     annotated = queryset.annotate(**{key.name: key.expression for key in keys})
     forward, backward = _ordering(keys), _ordering(keys, backward=True)
     num_pages = _num_pages(count, page_size)
     state = read_cursor(cursor, order, len(keys))
 
+    def take(ordered: QuerySet, limit: int) -> list:
+        if decorate is None:
+            return list(ordered[:limit])
+        ids = list(ordered.values_list("pk", flat=True)[:limit])
+        rows = decorate(queryset.filter(pk__in=ids)).annotate(**{key.name: key.expression for key in keys})
+        by_pk = {row.pk: row for row in rows}
+        return [by_pk[pk] for pk in ids if pk in by_pk]
+
     def first() -> Page:
-        rows = list(annotated.order_by(*forward)[: page_size + 1])
+        rows = take(annotated.order_by(*forward), page_size + 1)
         return Page(rows[:page_size], 1, num_pages, count, False, len(rows) > page_size, keys=keys)
 
     if state is None:
         return _finish(first(), order)
     if state["direction"] == "last":
         remainder = count - (num_pages - 1) * page_size if count else page_size
-        rows = list(annotated.order_by(*backward)[: remainder + 1])
+        rows = take(annotated.order_by(*backward), remainder + 1)
         page = Page(rows[:remainder][::-1], num_pages, num_pages, count, len(rows) > remainder, False, keys=keys)
         return _finish(page if page.rows else first(), order)
     if state["direction"] == "after":
-        rows = list(annotated.filter(_beyond(keys, state["values"])).order_by(*forward)[: page_size + 1])
+        rows = take(annotated.filter(_beyond(keys, state["values"])).order_by(*forward), page_size + 1)
         if not rows:
             return _finish(first(), order)
         page = Page(rows[:page_size], state["page"], num_pages, count, True, len(rows) > page_size, keys=keys)
         return _finish(page, order)
-    rows = list(annotated.filter(_beyond(keys, state["values"], backward=True)).order_by(*backward)[: page_size + 1])
+    rows = take(annotated.filter(_beyond(keys, state["values"], backward=True)).order_by(*backward), page_size + 1)
     if len(rows) <= page_size:  # at the beginning: the first page as it is now
         return _finish(first(), order)
     return _finish(Page(rows[:page_size][::-1], state["page"], num_pages, count, True, True, keys=keys), order)

@@ -283,7 +283,8 @@ def test_search_by_title_description_number_and_update_text(staff_client, staff)
 
 def test_a_search_counts_and_pages_its_matches_in_the_database(staff_client):
     """The matches are never fetched into the server (at 100,000 tickets a common word matches
-    most of them): one aggregate gives every tab's count, one keyset query the page's rows."""
+    most of them): one aggregate gives every tab's count, one keyset query the page's keys by
+    rank (no joins), one more the page's rows with their columns and highlights, by key."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -294,7 +295,11 @@ def test_a_search_counts_and_pages_its_matches_in_the_database(staff_client):
     marker = "@@" if connection.vendor == "postgresql" else "LIKE"
     searching = [q["sql"] for q in queries.captured_queries if marker in q["sql"] and "tickets_ticket" in q["sql"]]
     counted = 'SELECT "tickets_ticket"."status" AS "status", COUNT("tickets_ticket"."status")'
-    assert [(sql.startswith(counted), sql.endswith("LIMIT 26")) for sql in searching] == [(True, False), (False, True)]
+    by_key = re.compile(r'"tickets_ticket"\."id" IN \(\d')  # the page's ids, not a subquery
+    assert [(sql.startswith(counted), sql.endswith("LIMIT 26"), bool(by_key.search(sql))) for sql in searching] == [
+        (True, False, False), (False, True, False), (False, False, True),
+    ]
+    assert " JOIN " not in searching[1]  # the ranked page of keys joins nothing
     assert len(response.context["rows"]) == 1
     counts = {tab["key"]: tab["count"] for tab in response.context["tabs"]}
     assert counts["active"] == 1 and counts["closed"] == 1 and counts["all"] == 2
