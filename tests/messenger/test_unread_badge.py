@@ -190,22 +190,14 @@ def test_a_moderator_who_reads_without_being_assigned_gets_no_badge_but_list_cou
     assert badge(desk["moderator"]) == 0
 
 
-@pytest.mark.django_db(transaction=True)
-def test_messages_stored_while_cursors_move_or_are_made_are_counted_exactly_once():
-    """Customers and a colleague write from their own connections while, on others, Mia reads
-    again and again and colleagues open the conversation for the first time (their cursor is made),
-    all at once: afterwards every count is exactly what others wrote after that cursor."""
+def _together(works, rounds: int) -> None:
+    """Each work on a thread (and database connection) of its own, all started at once, each
+    called with 0 … rounds-1; bounded in time; no work may fail."""
     import threading
 
     from django.db import connection
 
-    code = AccessCodeFactory()
-    mia, jonas = UserFactory(), UserFactory()
-    ticket = make_ticket(Status.IN_PROGRESS, access_code=code, assignees=[mia, jonas])
-    customers = [CodeUserFactory(access_code=code) for _ in range(2)]
-    rounds = 15
-    newcomers = [UserFactory(role=Role.MODERATOR) for _ in range(rounds)]
-    barrier = threading.Barrier(5)
+    barrier = threading.Barrier(len(works))
     failures = []
 
     def run(work):
@@ -218,17 +210,6 @@ def test_messages_stored_while_cursors_move_or_are_made_are_counted_exactly_once
         finally:
             connection.close()
 
-    def write_as(author):
-        return lambda n: services.message_post(author, Ticket.objects.get(pk=ticket.pk), text=f"Nachricht {n}")
-
-    def read_as(reader):
-        def read(n):
-            newest = Message.objects.filter(ticket_id=ticket.pk).order_by("-id").values_list("id", flat=True).first()
-            services.mark_read(reader(n), Ticket.objects.get(pk=ticket.pk), newest - (n % 2))
-        return read
-
-    works = (write_as(customers[0]), write_as(customers[1]), write_as(jonas),
-             read_as(lambda n: mia), read_as(lambda n: newcomers[n]))
     threads = [threading.Thread(target=run, args=(work,)) for work in works]
     for thread in threads:
         thread.start()
@@ -236,6 +217,32 @@ def test_messages_stored_while_cursors_move_or_are_made_are_counted_exactly_once
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads), "a worker hung"
     assert failures == []
+
+
+def _write_as(author, ticket):
+    return lambda n: services.message_post(author, Ticket.objects.get(pk=ticket.pk), text=f"Nachricht {n}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_stored_while_cursors_move_or_are_made_are_counted_exactly_once():
+    """Customers and a colleague write from their own connections while, on others, Mia reads
+    again and again and colleagues open the conversation for the first time (their cursor is made),
+    all at once: afterwards every count is exactly what others wrote after that cursor."""
+    code = AccessCodeFactory()
+    mia, jonas = UserFactory(), UserFactory()
+    ticket = make_ticket(Status.IN_PROGRESS, access_code=code, assignees=[mia, jonas])
+    customers = [CodeUserFactory(access_code=code) for _ in range(2)]
+    rounds = 15
+    newcomers = [UserFactory(role=Role.MODERATOR) for _ in range(rounds)]
+
+    def read_as(reader):
+        def read(n):
+            newest = Message.objects.filter(ticket_id=ticket.pk).order_by("-id").values_list("id", flat=True).first()
+            services.mark_read(reader(n), Ticket.objects.get(pk=ticket.pk), newest - (n % 2))
+        return read
+
+    _together([_write_as(customers[0], ticket), _write_as(customers[1], ticket), _write_as(jonas, ticket),
+               read_as(lambda n: mia), read_as(lambda n: newcomers[n])], rounds)
     assert Message.objects.filter(ticket=ticket, kind="text").count() == 3 * rounds
     cursors = ReadCursor.objects.filter(ticket=ticket, user__isnull=False)
     assert cursors.count() == 2 + rounds
@@ -252,42 +259,17 @@ def test_messages_stored_while_staff_are_assigned_are_counted_exactly_once():
     """Customers write from their own connections while a moderator assigns one colleague after
     another (each assignment holds the ticket's lock): no deadlock, no error, and every new
     assignee's count is exactly what others wrote (counted again once the assignment committed)."""
-    import threading
-
-    from django.db import connection
-
     code = AccessCodeFactory()
     moderator = UserFactory(role=Role.MODERATOR)
     ticket = make_ticket(Status.IN_PROGRESS, access_code=code, assignees=[UserFactory()])
     customers = [CodeUserFactory(access_code=code) for _ in range(2)]
     rounds = 12
     newcomers = [UserFactory() for _ in range(rounds)]
-    barrier = threading.Barrier(3)
-    failures = []
-
-    def run(work):
-        try:
-            barrier.wait(timeout=30)
-            for n in range(rounds):
-                work(n)
-        except Exception as error:  # noqa: BLE001 - reported below
-            failures.append(error)
-        finally:
-            connection.close()
-
-    def write_as(author):
-        return lambda n: services.message_post(author, Ticket.objects.get(pk=ticket.pk), text=f"Nachricht {n}")
 
     def assign(n):
         fleet_services.assignee_add(moderator, ticket.pk, newcomers[n])
 
-    threads = [threading.Thread(target=run, args=(work,)) for work in (write_as(customers[0]), write_as(customers[1]), assign)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a worker hung"
-    assert failures == []
+    _together([_write_as(customers[0], ticket), _write_as(customers[1], ticket), assign], rounds)
     everything = Message.objects.filter(ticket=ticket).count()
     assert Message.objects.filter(ticket=ticket, kind="text").count() == 2 * rounds
     for user in newcomers:
