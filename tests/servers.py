@@ -181,6 +181,10 @@ def _var_dir() -> Path:
     return Path(os.environ.get("LEITSTAND_VAR_DIR", "").strip() or BASE_DIR / "var")
 
 
+class _PortTaken(Exception):
+    """redis-server found its port bound by another process."""
+
+
 class RedisServer:
     """A redis-server of the test's own on a free 127.0.0.1 port, without persistence (``--save ""
     --appendonly no``): a restart loses every key, group and queue, like a Redis that crashed.
@@ -192,13 +196,30 @@ class RedisServer:
     binary = "/usr/bin/redis-server"
 
     def __init__(self, *, port: int | None = None):
-        self.port = port or free_port()
+        self._use_port(port or free_port())
+        self.process: subprocess.Popen | None = None
+        # A free port may be taken by another process before redis-server binds it: until the
+        # first start succeeds, a port chosen here may be given up for another one.
+        self._may_move = port is None
+
+    def _use_port(self, port: int) -> None:
+        self.port = port
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.dir = _var_dir() / f"redis-{self.port}"
         self.log_path = self.dir / "redis.log"
-        self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 10.0) -> None:
+        for attempt in range(3):
+            try:
+                self._start(timeout)
+                self._may_move = False
+                return
+            except _PortTaken:
+                if not self._may_move or attempt == 2:
+                    raise RuntimeError(f"redis-server could not bind port {self.port}:\n{self.log()}") from None
+                self._use_port(free_port())
+
+    def _start(self, timeout: float) -> None:
         if self.running():
             return
         if not Path(self.binary).exists():
@@ -212,6 +233,8 @@ class RedisServer:
         )
         def answering() -> bool:
             if self.process.poll() is not None:
+                if "Address already in use" in self.log():
+                    raise _PortTaken()
                 raise RuntimeError(f"redis-server exited with {self.process.returncode}:\n{self.log()}")
             return self.ping() and self._is_ours()
 
