@@ -90,22 +90,27 @@ def read_state(ticket: Ticket) -> dict:
     return {"staff": staff, "code_user": code_users}
 
 
+def others_after(ticket, user, after_id) -> QuerySet[Message]:
+    """The rule of what is unread for a staff member: a ticket's messages after ``after_id`` that
+    others wrote (system messages and code users' count; their own never do). Each argument a
+    value or an ``OuterRef`` (as a correlated subquery)."""
+    return Message.objects.filter(ticket=ticket, id__gt=after_id).exclude(author=user)
+
+
+def counted(messages: QuerySet[Message]):
+    """How many, as a subquery (one row, 0 when none)."""
+    return messages.order_by().annotate(n=Func("id", function="COUNT", output_field=IntegerField())).values("n")
+
+
 def _with_unread(tickets: QuerySet[Ticket], user) -> QuerySet[Ticket]:
-    """Each ticket with ``unread``: the messages after the staff member's read cursor that others
-    wrote (system messages and code users' count; their own never do).
+    """Each ticket with ``unread``: ``others_after`` the staff member's read cursor.
 
     The cursor keeps that number (``ReadCursor.unread``, kept by ``messenger.services``): one
     lookup by its ticket and user. Without a cursor (never read, never assigned) everything others
     wrote is unread: a count on the messages' (ticket, id) index. Both are subqueries of the ticket
     row, so the work follows the tickets asked about, not the history."""
     kept = ReadCursor.objects.filter(ticket=OuterRef("pk"), user=user).values("unread")[:1]
-    everything = (
-        Message.objects.filter(ticket=OuterRef("pk"))
-        .exclude(author=user)
-        .order_by()
-        .annotate(n=Func("id", function="COUNT", output_field=IntegerField()))
-        .values("n")
-    )
+    everything = counted(others_after(OuterRef("pk"), user, 0))
     return tickets.order_by().annotate(unread=Coalesce(Subquery(kept), Subquery(everything), output_field=IntegerField()))
 
 

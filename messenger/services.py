@@ -3,12 +3,13 @@ read cursors, system messages. The consumer and the pages call these."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Func, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from common import events
 from common.actors import actor_columns, is_code_user
 from common.errors import InvalidInput, PermissionDenied, WrongState
 from common.text import clean_text
+from messenger import selectors
 from messenger.models import Conversation, Message, MessageKind, ReadCursor
 from tickets import events as ticket_events
 from tickets import permissions
@@ -164,18 +166,10 @@ def _store(ticket: Ticket, seq: int, actor, *, text: str, client_id: str = "", k
         ticket=ticket, kind=kind, text=text, data=data or {}, client_id=client_id, seq=seq, created_at=timezone.now(),
         **actor_columns(actor, user_field="author", code_user_field="author_code_user"),
     )
-    fields = [field for field in Message._meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
-    insert = (
-        f"INSERT INTO {quote(Message._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(Message._meta.pk.column)}"
-    )
+    fields, insert, count = _store_sql()
     values = [field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields]
     author_id = None if actor is None or is_code_user(actor) else actor.pk
-    count = (
-        f"UPDATE {quote(ReadCursor._meta.db_table)} SET unread = unread + 1 WHERE ticket_id = %s AND user_id IS NOT NULL"
-        + (" AND user_id <> %s" if author_id is not None else "")
-    )
+    count += " AND user_id <> %s" if author_id is not None else ""
     count_params = [ticket.pk] + ([author_id] if author_id is not None else [])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -187,6 +181,19 @@ def _store(ticket: Ticket, seq: int, actor, *, text: str, client_id: str = "", k
             cursor.execute(count, count_params)
     message._state.adding, message._state.db = False, connection.alias
     return message
+
+
+@functools.cache
+def _store_sql() -> tuple[list, str, str]:
+    """``_store``'s columns and statements, worked out once per process (not per message)."""
+    fields = [field for field in Message._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    insert = (
+        f"INSERT INTO {quote(Message._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(Message._meta.pk.column)}"
+    )
+    count = f"UPDATE {quote(ReadCursor._meta.db_table)} SET unread = unread + 1 WHERE ticket_id = %s AND user_id IS NOT NULL"
+    return fields, insert, count
 
 
 def _check_write(actor, ticket: Ticket) -> None:
@@ -278,7 +285,7 @@ def mark_read(actor, ticket: Ticket, up_to_id: int) -> int:
             cursor.last_read_id = last
             if staff:  # moved and counted in one statement (the lock is ours: it sees every commit)
                 ReadCursor.objects.filter(pk=cursor.pk).update(
-                    last_read_id=last, unread=Subquery(_unread_after_query(ticket.pk, actor.pk, last)),
+                    last_read_id=last, unread=Subquery(selectors.counted(selectors.others_after(ticket.pk, actor.pk, last))),
                     updated_at=timezone.now(),
                 )
             else:
@@ -312,16 +319,8 @@ def _lock_conversation(ticket_id: int) -> None:
         )
 
 
-def _unread_after_query(ticket_id: int, user_id: int, after_id: int):
-    """The messages after ``after_id`` others wrote, counted (as a subquery)."""
-    return (
-        Message.objects.filter(ticket_id=ticket_id, id__gt=after_id).exclude(author_id=user_id)
-        .order_by().annotate(n=Func("id", function="COUNT")).values("n")
-    )
-
-
 def _unread_after(ticket_id: int, user_id: int, after_id: int) -> int:
-    return Message.objects.filter(ticket_id=ticket_id, id__gt=after_id).exclude(author_id=user_id).count()
+    return selectors.others_after(ticket_id, user_id, after_id).count()
 
 
 def unread_track(user_id: int, ticket_id: int) -> None:
@@ -369,13 +368,7 @@ def unread_recount(track: Iterable[tuple[int, int]] = (), *, ticket_ids: Iterabl
         ReadCursor.objects.bulk_create(
             [ReadCursor(ticket_id=ticket_id, user_id=user_id) for ticket_id, user_id in sorted(missing)], batch_size=5000
         )
-        unread = (
-            Message.objects.filter(ticket=OuterRef("ticket"), id__gt=OuterRef("last_read_id"))
-            .exclude(author=OuterRef("user"))
-            .order_by()
-            .annotate(n=Func("id", function="COUNT"))
-            .values("n")
-        )
+        unread = selectors.counted(selectors.others_after(OuterRef("ticket"), OuterRef("user"), OuterRef("last_read_id")))
         staff_cursors.update(unread=Coalesce(Subquery(unread), 0))
 
 
