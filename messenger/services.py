@@ -3,6 +3,7 @@ read cursors, system messages. The consumer and the pages call these."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterable
 
@@ -124,19 +125,28 @@ def _clean_client_id(client_id) -> str:
 
 def message_post(actor, ticket: Ticket | int, *, text, client_id=None) -> tuple[Message, bool]:
     """Store a message (before anything is broadcast). Returns (message, created): a message
-    resent with the same client id is not stored twice."""
+    resent with the same client id is not stored twice.
+
+    On PostgreSQL one statement numbers, stores and counts the message (``_store_numbered``): it
+    stores only while the ticket's status, visibility and access code are what the write rule was
+    checked on; when they changed (a socket keeps its ticket from the handshake), the ticket is
+    read again, the rule asked again, and the statement tried again. SQLite: a transaction of the
+    numbering (which reads the ticket as stored) and the insert."""
     ticket = ticket if isinstance(ticket, Ticket) else Ticket.objects.get(pk=ticket)
     text = _clean(text)
     client_id = _clean_client_id(client_id)
     _check_write(actor, ticket)  # on what the caller knows: a socket's ticket may be a little old …
     try:
-        with transaction.atomic():
-            seq, participating = _next_seq(ticket, refresh=True, participant=actor if is_code_user(actor) else None)
-            _check_write(actor, ticket)  # … so again on the ticket as stored now (rolls the number back)
-            message = _store(ticket, seq, actor, text=text, client_id=client_id)
-            _publish_message(ticket, message, actor)
-            if not participating:
-                _took_part(actor, ticket)
+        if connection.vendor == "postgresql":
+            # A savepoint only inside a caller's transaction (an error must not spoil it); alone,
+            # the statement is its own transaction: one round trip per message.
+            with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+                message, participating = _store_numbered(ticket, actor, text=text, client_id=client_id)
+        else:
+            with transaction.atomic():
+                seq, participating = _next_seq(ticket, refresh=True, participant=actor if is_code_user(actor) else None)
+                _check_write(actor, ticket)  # … so again on the ticket as stored now (rolls the number back)
+                message = _store(ticket, seq, actor, text=text, client_id=client_id)
     except IntegrityError:
         # The client id is stored already (a resend after a reconnect, or the same message racing
         # in through another connection): that one is the message. Asking first would cost every
@@ -145,6 +155,9 @@ def message_post(actor, ticket: Ticket | int, *, text, client_id=None) -> tuple[
         if existing is None:
             raise
         return existing, False
+    _publish_message(ticket, message, actor)
+    if is_code_user(actor) and not participating:
+        _took_part(actor, ticket)  # their first message (a lost one is recorded with their next)
     return message, True
 
 
@@ -162,10 +175,7 @@ def _store(ticket: Ticket, seq: int, actor, *, text: str, client_id: str = "", k
     failing insert, a repeated client id, takes the count with it); on SQLite, which has no UPDATE
     in a CTE, two. Written out instead of ``Message.objects.create``, which costs a message more
     Python than its SQL; no signal listens to messages."""
-    message = Message(
-        ticket=ticket, kind=kind, text=text, data=data or {}, client_id=client_id, seq=seq, created_at=timezone.now(),
-        **actor_columns(actor, user_field="author", code_user_field="author_code_user"),
-    )
+    message = _new_message(ticket, seq, actor, text=text, client_id=client_id, kind=kind, data=data)
     fields, insert, count = _store_sql()
     values = [field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields]
     author_id = None if actor is None or is_code_user(actor) else actor.pk
@@ -183,6 +193,14 @@ def _store(ticket: Ticket, seq: int, actor, *, text: str, client_id: str = "", k
     return message
 
 
+def _new_message(ticket: Ticket, seq: int, actor, *, text: str, client_id: str = "", kind=MessageKind.TEXT,
+                 data: dict | None = None) -> Message:
+    return Message(
+        ticket=ticket, kind=kind, text=text, data=data or {}, client_id=client_id, seq=seq, created_at=timezone.now(),
+        **actor_columns(actor, user_field="author", code_user_field="author_code_user"),
+    )
+
+
 @functools.cache
 def _store_sql() -> tuple[list, str, str]:
     """``_store``'s columns and statements, worked out once per process (not per message)."""
@@ -194,6 +212,48 @@ def _store_sql() -> tuple[list, str, str]:
     )
     count = f"UPDATE {quote(ReadCursor._meta.db_table)} SET unread = unread + 1 WHERE ticket_id = %s AND user_id IS NOT NULL"
     return fields, insert, count
+
+
+# How often ``_store_numbered`` reads the ticket again when it changed under the statement.
+STORE_ATTEMPTS = 3
+
+
+def _store_numbered(ticket: Ticket, actor, *, text: str, client_id: str) -> tuple[Message, bool]:
+    """PostgreSQL: number the message, insert it and count it as unread for the ticket's other
+    staff in one call of ``messenger_store_message`` (messenger migration 0004: one round trip, its
+    own transaction), which also says whether a code user takes part already. It stores only while
+    the ticket's status, visibility and access code (what the write rule depends on) are still
+    those of ``ticket``; otherwise nothing is written, the ticket is read again and the rule asked
+    again (``WrongState`` or ``PermissionDenied`` when it now refuses). The numbering's row lock
+    orders a ticket's messages; a failed call (a repeated client id) gives its number back."""
+    message = _new_message(ticket, 0, actor, text=text, client_id=client_id)
+    code_user_id = actor.pk if is_code_user(actor) else None
+    for _attempt in range(STORE_ATTEMPTS):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                'SELECT * FROM "messenger_store_message"(%s, %s, %s, %s, %s, %s, %s, %s, %s)',
+                [ticket.pk, ticket.status, ticket.visibility, ticket.access_code_id, message.author_id, code_user_id,
+                 text, client_id, message.created_at],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            message.pk, message.seq = row[0], row[1]
+            message._state.adding, message._state.db = False, connection.alias
+            return message, bool(row[2])
+        fresh = Ticket.objects.filter(pk=ticket.pk).values_list("status", "visibility", "access_code_id").first()
+        if fresh is None:
+            raise PermissionDenied(write_refusal(actor, ticket))
+        _take_rule_inputs(ticket, *fresh)
+        _check_write(actor, ticket)
+    raise WrongState(_("The ticket is changing right now. Please send the message again."))
+
+
+def _take_rule_inputs(ticket: Ticket, status: str, visibility: str, access_code_id: int | None) -> None:
+    """Put the write rule's inputs as read from the database into ``ticket``. The status is a
+    protected state field: its value is taken as loaded (forget the old one, then set it), as
+    ``refresh_from_db`` does, never as a transition."""
+    ticket.__dict__.pop("status", None)
+    ticket.status, ticket.visibility, ticket.access_code_id = status, visibility, access_code_id
 
 
 def _check_write(actor, ticket: Ticket) -> None:
@@ -234,10 +294,7 @@ def _next_seq(ticket: Ticket, *, refresh: bool = False, participant=None) -> tup
         )
         row = cursor.fetchone()
     if refresh:
-        # The status is a protected state field: its value is taken as loaded from the database,
-        # like refresh_from_db does (forget the old one, then set it), never as a transition.
-        ticket.__dict__.pop("status", None)
-        ticket.status, ticket.visibility, ticket.access_code_id = row[1], row[2], row[3]
+        _take_rule_inputs(ticket, row[1], row[2], row[3])
     return row[0], bool(row[-1]) if participant is not None else False
 
 

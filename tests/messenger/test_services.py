@@ -52,6 +52,32 @@ def test_a_socket_that_has_not_heard_of_the_close_yet_cannot_write_either(setup)
     assert later.seq == Message.objects.filter(ticket=later.ticket).exclude(pk=later.pk).order_by("-seq").first().seq + 1
 
 
+def test_a_socket_whose_ticket_moved_on_still_writes_where_the_rule_allows_it(setup):
+    """The ticket changed since the socket read it, but not so that its code user may no longer
+    write: the message is stored (numbered next), and the socket's ticket knows the change."""
+    as_the_socket_knows_it = Ticket.objects.get(pk=setup["ticket"].pk)
+    first, _ = services.message_post(setup["code_user"], as_the_socket_knows_it, text="Vorher")
+    ticket_services.ticket_finish(setup["mia"], setup["ticket"])
+    system_messages = Message.objects.filter(ticket=setup["ticket"], kind=MessageKind.SYSTEM).count()
+    message, created = services.message_post(setup["code_user"], as_the_socket_knows_it, text="Läuft wieder nicht")
+    assert created and message.seq == first.seq + system_messages + 1
+    assert as_the_socket_knows_it.status == Status.DONE
+    assert list(Message.objects.filter(ticket=setup["ticket"]).values_list("seq", flat=True)) == list(range(1, message.seq + 1))
+
+
+def test_a_message_inside_a_callers_transaction_is_refused_without_spoiling_it(setup):
+    """A repeated client id inside a caller's transaction: the existing message is the answer, and
+    the caller's transaction goes on (the storing statement had its own savepoint)."""
+    from django.db import transaction
+
+    first, _ = services.message_post(setup["mia"], setup["ticket"], text="Hallo", client_id="dup")
+    with transaction.atomic():
+        again, created = services.message_post(setup["mia"], setup["ticket"], text="Hallo", client_id="dup")
+        later, _ = services.message_post(setup["mia"], setup["ticket"], text="Weiter")
+    assert (again.pk, created) == (first.pk, False)
+    assert later.seq == first.seq + 1
+
+
 def test_strangers_cannot_read_or_write(setup):
     stranger = CodeUserFactory()
     assert not services.may_read(stranger, setup["ticket"])
@@ -127,13 +153,14 @@ def _statements(queries) -> list[str]:
 
 
 def _stored() -> list[str]:
-    """Storing a message and counting it as unread for the other staff: one statement on
-    PostgreSQL (the count a CTE of the insert), two on SQLite."""
+    """Numbering a message, storing it and counting it as unread for the other staff: one call of
+    the database's function on PostgreSQL (its own transaction: one round trip), three statements
+    in one transaction on SQLite."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        return ["INSERT messenger_message + UPDATE messenger_readcursor"]
-    return ["INSERT messenger_message", "UPDATE messenger_readcursor"]
+        return ["SELECT messenger_store_message"]
+    return ["INSERT messenger_conversation", "INSERT messenger_message", "UPDATE messenger_readcursor"]
 
 
 def test_a_message_costs_a_fixed_handful_of_statements(setup, django_capture_on_commit_callbacks):
@@ -151,15 +178,13 @@ def test_a_message_costs_a_fixed_handful_of_statements(setup, django_capture_on_
     with CaptureQueriesContext(connection) as staff_message, django_capture_on_commit_callbacks(execute=True):
         services.message_post(mia, ticket, text="Antwort", client_id="s-1")
     assert _statements(staff_message.captured_queries) == [
-        "INSERT messenger_conversation",  # the next number, returned by the upsert
-        *_stored(),  # with one more unread for the other staff (the side menu's badge)
+        *_stored(),  # the next number, the message, one more unread for the other staff (the side menu's badge)
         "SELECT tickets_ticketparticipant",  # after commit: whom to e-mail the answer (none has an address)
     ]
     with CaptureQueriesContext(connection) as customer_message, django_capture_on_commit_callbacks(execute=True):
         services.message_post(code_user, ticket, text="Danke", client_id="c-1")
     assert _statements(customer_message.captured_queries) == [
-        "INSERT messenger_conversation",
-        *_stored(),  # taking part already: the numbering statement said so
+        *_stored(),  # taking part already: the storing statement said so
     ]
 
 

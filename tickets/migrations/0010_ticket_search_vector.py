@@ -24,18 +24,7 @@ The PostgreSQL part is ``RunSQL`` that runs only on PostgreSQL (``PostgresOnlySQ
 import django.contrib.postgres.search
 from django.db import migrations
 
-
-class PostgresOnlySQL(migrations.RunSQL):
-    """``RunSQL`` that does nothing on other databases (SQLite keeps the column NULL)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-
+from common.db_operations import PostgresOnlySQL
 
 SEARCH_SQL = """
 CREATE FUNCTION tickets_search_vector(t_id bigint, t_number text, t_title text, t_description text, t_values jsonb)
