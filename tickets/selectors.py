@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.actors import is_code_user
+from common.compiled import compiled_query
 from common.errors import NotFound
 from common.text import strip_text
 from common.versioned_cache import VersionedValue
@@ -382,10 +383,11 @@ def is_participant(code_user, ticket: Ticket) -> bool:
     return is_code_user(code_user) and TicketParticipant.objects.filter(ticket_id=ticket.pk, code_user=code_user).exists()
 
 
-def participants_to_email(ticket_id: int) -> list[int]:
+@compiled_query  # asked on every staff answer (chat messages too): compiled once per process
+def participants_to_email(ticket_id: int) -> QuerySet:
     """The participants who hear by e-mail about a new answer: with an address, not unsubscribed,
-    and no digest pending (one that is carries the new answer too)."""
-    return list(
+    and no digest pending (one that is carries the new answer too). Called: their ids."""
+    return (
         TicketParticipant.objects.filter(ticket_id=ticket_id, unsubscribed_at__isnull=True, email_due_at__isnull=True)
         .exclude(code_user__email="").values_list("pk", flat=True)
     )
