@@ -155,9 +155,9 @@ def message_post(actor, ticket: Ticket | int, *, text, client_id=None) -> tuple[
         if existing is None:
             raise
         return existing, False
-    _publish_message(ticket, message, actor)
     if is_code_user(actor) and not participating:
         _took_part(actor, ticket)  # their first message (a lost one is recorded with their next)
+    _publish_message(ticket, message, actor)
     return message, True
 
 
@@ -299,7 +299,7 @@ def _next_seq(ticket: Ticket, *, refresh: bool = False, participant=None) -> tup
 
 
 def _took_part(actor, ticket: Ticket) -> None:
-    ticket_services.participate(actor, ticket, ParticipationKind.WROTE)
+    ticket_services.participate(actor, ticket, ParticipationKind.WROTE, fetch=False)
 
 
 def _publish_message(ticket: Ticket, message: Message, actor) -> None:

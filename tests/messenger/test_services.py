@@ -172,9 +172,13 @@ def test_a_message_costs_a_fixed_handful_of_statements(setup, django_capture_on_
     from webhooks import selectors as webhook_selectors
 
     ticket, mia, code_user = setup["ticket"], setup["mia"], setup["code_user"]
-    services.message_post(code_user, ticket, text="Erste Frage")  # the customer takes part
-    services.may_write(mia, ticket) and mia.role  # permissions and role: loaded once per user object (a socket keeps it)
     webhook_selectors.subscriptions()  # who takes which webhooks: read once per change of an endpoint, then cached
+    with CaptureQueriesContext(connection) as first_message, django_capture_on_commit_callbacks(execute=True):
+        services.message_post(code_user, ticket, text="Erste Frage")
+    assert _statements(first_message.captured_queries) == [
+        *_stored(), "INSERT tickets_ticketparticipant",  # the customer takes part from now on (one INSERT)
+    ]
+    services.may_write(mia, ticket) and mia.role  # permissions and role: loaded once per user object (a socket keeps it)
     with CaptureQueriesContext(connection) as staff_message, django_capture_on_commit_callbacks(execute=True):
         services.message_post(mia, ticket, text="Antwort", client_id="s-1")
     assert _statements(staff_message.captured_queries) == [

@@ -58,6 +58,8 @@ def test_who_takes_part(world, django_capture_on_commit_callbacks):
     response = Client().get(reverse("portal:link", args=[code_sessions.personal_link_token(follower, ticket)]))
     assert response.status_code == 302
     services.update_post(world["mia"], ticket, text="Teil bestellt")  # staff are no participants
+    services.participate(petra, ticket, ParticipationKind.WROTE, fetch=False)  # the first way stays
+    services.participate(karl, ticket, ParticipationKind.WROTE, fetch=False)
     assert sorted((p.code_user.display_name, p.kind) for p in TicketParticipant.objects.filter(ticket=ticket)) == [
         ("Karl Meier", ParticipationKind.WROTE), ("Olga Frei", ParticipationKind.FOLLOWED),
         ("Petra Huber", ParticipationKind.OPENED),

@@ -17,10 +17,18 @@ from tickets import permissions
 from tickets.models import ParticipationKind, Ticket, TicketParticipant
 
 
-def participate(code_user, ticket: Ticket, kind: str) -> TicketParticipant | None:
+def participate(code_user, ticket: Ticket, kind: str, *, fetch: bool = True) -> TicketParticipant | None:
     """Record that ``code_user`` takes part in ``ticket`` (idempotent: the first way they joined
-    stays); staff and the system are no participants. Seeing the ticket is the caller's check."""
+    stays); staff and the system are no participants. Seeing the ticket is the caller's check.
+    ``fetch=False`` (a chat message's writer, on every first message): one INSERT that leaves an
+    existing row alone, nothing returned."""
     if not is_code_user(code_user):
+        return None
+    if not fetch:
+        TicketParticipant.objects.bulk_create(
+            [TicketParticipant(ticket_id=ticket.pk, code_user=code_user, kind=kind, last_seen_at=timezone.now())],
+            ignore_conflicts=True,
+        )
         return None
     participant, _created = TicketParticipant.objects.get_or_create(
         ticket_id=ticket.pk, code_user=code_user, defaults={"kind": kind, "last_seen_at": timezone.now()}
