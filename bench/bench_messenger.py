@@ -345,21 +345,28 @@ def _generator_budget(opts) -> float:
 
 
 def _log_findings(paths: list[Path]) -> dict:
-    counts = {"Traceback": 0, "Exception": 0, "over capacity": 0, "channel layer full": 0,
-              "channel layer unavailable": 0, "took too long to shut down": 0, "ERROR": 0}
+    """What the servers logged while the load ran; what they logged once the bench stopped them
+    (daphne's "Killed N pending application instances": the sockets still open are cancelled, and
+    channels-redis's Pub/Sub layer logs a cancelled unsubscribe for each) is counted apart."""
+    needles = ("Traceback", "Exception", "over capacity", "channel layer full", "channel layer unavailable",
+               "took too long to shut down", "ERROR")
+    counts = dict.fromkeys(needles, 0)
+    at_stop = dict.fromkeys(needles, 0)
     first = None
     for path in paths:
         try:
             lines = path.read_text(errors="replace").splitlines()
         except FileNotFoundError:
             continue
+        stopping = False
         for i, line in enumerate(lines):
-            for needle in counts:
+            stopping = stopping or "pending application instances" in line
+            for needle in needles:
                 if needle in line:
-                    counts[needle] += 1
-            if first is None and "Traceback" in line:
+                    (at_stop if stopping else counts)[needle] += 1
+            if first is None and not stopping and "Traceback" in line:
                 first = {"log": path.name, "lines": lines[max(0, i - 2): i + 25]}
-    return {"counts": counts, "first_traceback": first}
+    return {"counts": counts, "at_stop": at_stop, "first_traceback": first}
 
 
 # --- Redis: only this run's keys -------------------------------------------------------------------
@@ -597,7 +604,9 @@ def _report(opts, ctx: dict, results: dict) -> str:
         logs = result.get("logs", {}).get("counts", {})
         rss = result.get("rss_kib") or []
         lines.append(
-            f"- {side}: lines with `Traceback` {logs.get('Traceback', 0)}, `Exception` {logs.get('Exception', 0)}, "
+            f"- {side}: lines with `Traceback` {logs.get('Traceback', 0)} (and "
+            f"{result.get('logs', {}).get('at_stop', {}).get('Traceback', 0)} once the bench stopped the servers), "
+            f"`Exception` {logs.get('Exception', 0)}, "
             f"`over capacity` {logs.get('over capacity', 0)}, `channel layer full` {logs.get('channel layer full', 0)}, "
             f"`channel layer unavailable` {logs.get('channel layer unavailable', 0)}, consumers killed by daphne "
             f"(`took too long to shut down`) {logs.get('took too long to shut down', 0)}; server RSS at the end "
