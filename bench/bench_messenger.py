@@ -602,10 +602,11 @@ def _report(opts, ctx: dict, results: dict) -> str:
     lines += ["", "**Server logs and data**", ""]
     for side, result in results.items():
         logs = result.get("logs", {}).get("counts", {})
+        at_stop = result.get("logs", {}).get("at_stop", {})
         rss = result.get("rss_kib") or []
         lines.append(
             f"- {side}: lines with `Traceback` {logs.get('Traceback', 0)} (and "
-            f"{result.get('logs', {}).get('at_stop', {}).get('Traceback', 0)} once the bench stopped the servers), "
+            f"{at_stop.get('Traceback', 0)} once the bench stopped the servers), "
             f"`Exception` {logs.get('Exception', 0)}, "
             f"`over capacity` {logs.get('over capacity', 0)}, `channel layer full` {logs.get('channel layer full', 0)}, "
             f"`channel layer unavailable` {logs.get('channel layer unavailable', 0)}, consumers killed by daphne "
