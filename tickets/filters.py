@@ -11,8 +11,11 @@ page (``tickets.paging``: keyset pages). Where the counts come from:
 
 - no filter, or only the visibility: ``selectors.staff_tab_counts`` (active states from their
   partial index, finished ones from a cache the status events invalidate);
-- a search: the match set, fetched once with the sort values of every match; the counts, the tab's
-  rows and the page all come from it (``tickets.search``: full text on PostgreSQL);
+- a search: one aggregate over its matches per status, then the tab's page picked among the same
+  matches by rank (``tickets.search``: full text on PostgreSQL). Both statements use the one match
+  condition of ``search.filter_matches``; they are two because PostgreSQL runs each with parallel
+  workers, while one statement that counts and ranks from a single pass runs in one process and
+  took nearly three times as long at 100,000 tickets (docs/performance.md, "Search in one statement");
 - other filters: one aggregate over the filtered tickets.
 """
 
@@ -228,11 +231,11 @@ class TicketListFilter(django_filters.FilterSet):
             # and highlights (joined for every match before the sort, they cost more than the rank).
             page = paging.sql_page(
                 queryset, keys, order=f"list:{self.sort_key}", cursor=cursor, count=counts[tab], page_size=page_size,
-                decorate=lambda rows: selectors.with_list_columns(search.with_highlights(rows, parsed)),
+                decorate=lambda rows: selectors.with_list_columns(search.with_highlights(rows, parsed), creator=False),
             )
         else:
             page = paging.sql_page(
-                selectors.with_list_columns(queryset), keys, order=f"list:{self.sort_key}",
+                selectors.with_list_columns(queryset, creator=False), keys, order=f"list:{self.sort_key}",
                 cursor=cursor, count=counts[tab], page_size=page_size,
             )
         return page, counts

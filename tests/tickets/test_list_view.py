@@ -242,6 +242,30 @@ def test_filter_template_and_access_code(staff_client):
     assert numbers(get(staff_client, {"access_code": code.pk, "template": template.pk})) == []
 
 
+def _options(html: str, name: str) -> list[tuple[str, str, bool]]:
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.DOTALL).group(1)
+    return [(value, label, bool(selected)) for value, selected, label in
+            re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select)]
+
+
+def test_filter_selects_offer_the_staff_templates_and_codes_with_the_chosen_one_selected(staff_client, staff):
+    jonas = UserFactory(first_name="Jonas", last_name="Weber")
+    UserFactory(first_name="Alt", last_name="Gedient", is_active=False)
+    template = TicketTemplateFactory(name="Wartung")
+    code = AccessCodeFactory(label="Fräse 7")
+    html = get(staff_client, {"assignee": jonas.pk, "template": template.pk}, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assignees = _options(html, "assignee")
+    assert assignees[0] == ("", "Alle", False)
+    assert sorted(assignees[1:]) == sorted([
+        (str(jonas.pk), "Jonas Weber", True), (str(staff.pk), "Mia Schneider", False),
+    ])
+    assert (str(template.pk), "Wartung", True) in _options(html, "template")
+    assert _options(html, "template")[0] == ("", "Alle", False)
+    access_codes = _options(html, "access_code")
+    assert access_codes[0] == ("", "Alle", True)
+    assert (str(code.pk), str(code), False) in access_codes
+
+
 def test_filters_combine_with_tabs(staff_client):
     template = TicketTemplateFactory()
     open_one = make_ticket(Status.OPEN, template=template)
