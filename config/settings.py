@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Per-object permission answers kept while the request runs (common.object_permissions).
+    "common.object_permissions.ObjectPermissionMemoMiddleware",
     "common.timezones.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -254,8 +256,13 @@ AUTHENTICATION_BACKENDS = [
     # address are locked out, and counts the failures (django-axes, see "Login lockout" below).
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
+    # django-guardian's per-object permissions, each (user, object) read once per request
+    # (common.object_permissions).
+    "common.object_permissions.ObjectPermissionBackend",
 ]
+# guardian's check looks for its own backend's dotted path; the subclass above is that backend
+# (tests/fleet/test_roles.py checks it is installed and is guardian's).
+SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
 # Code users are not Django users, so guardian's anonymous user row is not needed.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False

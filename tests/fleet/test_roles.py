@@ -41,5 +41,9 @@ def test_user_without_group_has_no_role():
 
 
 def test_guardian_is_an_authentication_backend(settings):
-    assert "guardian.backends.ObjectPermissionBackend" in settings.AUTHENTICATION_BACKENDS
+    from django.utils.module_loading import import_string
+    from guardian.backends import ObjectPermissionBackend
+
+    assert "common.object_permissions.ObjectPermissionBackend" in settings.AUTHENTICATION_BACKENDS
+    assert issubclass(import_string("common.object_permissions.ObjectPermissionBackend"), ObjectPermissionBackend)
     assert settings.AUTH_USER_MODEL == "fleet.User"

@@ -18,14 +18,15 @@ pytestmark = pytest.mark.django_db
 
 # Queries of one request of an assignee who has opened the ticket before. What they are, for the
 # Allgemein tab: session, user, the user's and the role's model permissions, the ticket, the
-# GESEHEN marker, the feedback, guardian's object permissions (user and groups, for each of the
-# four checks of the status bar), whether anyone is assigned, who is (the status bar's staffing
+# GESEHEN marker, the feedback, guardian's object permissions on the ticket (the user's and their
+# groups': read once per request however many checks the status bar makes,
+# ``common.object_permissions``), whether anyone is assigned, who is (the status bar's staffing
 # steps), the template's fields, the assignees with their names, the side menu's badges (open
 # offers, notifications, the viewer's active assignments, their unread) and the viewer's role.
-# Updates and Interne Updates add the updates with their authors and attachments and one more
-# permission check (may the viewer post?); Flottenmanagement the staff, their roles, the offers and
-# the seen markers; Video-Sessions the sessions; Verlauf the history.
-EXPECTED = {"general": 26, "updates": 30, "internal": 30, "fleet": 31, "video": 27, "history": 27}
+# Updates and Interne Updates add the updates with their authors and attachments; Flottenmanagement
+# the staff, their roles, the offers and the seen markers; Video-Sessions the sessions; Verlauf the
+# history.
+EXPECTED = {"general": 18, "updates": 20, "internal": 20, "fleet": 23, "video": 19, "history": 19}
 
 
 def _a_ticket_that_has_gathered(n: int):
