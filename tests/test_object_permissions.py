@@ -39,25 +39,23 @@ def test_outside_a_request_every_question_reads_the_database():
     assert len(_object_permission_queries(captured)) == 4
 
 
-def test_a_grant_within_the_request_is_seen_at_once_by_every_instance_of_the_user():
-    ticket = make_ticket(Status.OPEN)
-    member = UserFactory()
+@pytest.mark.parametrize(
+    ("status", "change", "before"),
+    [
+        (Status.OPEN, fleet_permissions.grant_assignee_permissions, False),
+        (Status.IN_PROGRESS, fleet_permissions.revoke_assignee_permissions, True),
+    ],
+    ids=["grant", "revoke"],
+)
+def test_a_grant_or_revoke_within_the_request_is_seen_at_once_by_every_instance_of_the_user(status, change, before):
+    ticket = make_ticket(status)
+    member = ticket.assignments.get().user if before else UserFactory()
     with permission_memo():
-        assert lifecycle.is_assignee(ticket, member) is False
-        # The service grants through an instance of its own (as fleet.services loads the member).
-        fleet_permissions.grant_assignee_permissions(User.objects.get(pk=member.pk), ticket)
-        assert lifecycle.is_assignee(ticket, member) is True
-        assert member.has_perm("tickets.change_ticket", ticket) is True
-
-
-def test_a_revoke_within_the_request_is_seen_at_once():
-    ticket = make_ticket(Status.IN_PROGRESS)
-    member = ticket.assignments.get().user
-    with permission_memo():
-        assert lifecycle.is_assignee(ticket, member) is True
-        fleet_permissions.revoke_assignee_permissions(User.objects.get(pk=member.pk), ticket)
-        assert lifecycle.is_assignee(ticket, member) is False
-        assert member.has_perm("tickets.change_ticket", ticket) is False
+        assert lifecycle.is_assignee(ticket, member) is before
+        # The service changes them through an instance of its own (as fleet.services loads members).
+        change(User.objects.get(pk=member.pk), ticket)
+        assert lifecycle.is_assignee(ticket, member) is not before
+        assert member.has_perm("tickets.change_ticket", ticket) is not before
 
 
 def test_each_user_has_their_own_answers():
