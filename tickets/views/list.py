@@ -5,8 +5,8 @@ narrows them and pages them (``results``: keyset pages, ``tickets.paging``). A p
 constant number of queries whatever its size and however deep it is: the tab counts (one query
 over the active tickets' partial index, the finished ones cached; or, for a search, one aggregate
 over its matches), the page's rows one query with their foreign keys and the rating joined (for a
-search: the page's keys by rank, then those rows), the assignees one prefetch. htmx requests (filter form, tabs, sorting, page links) get only the
-results part of the page.
+search: the page's keys by rank, then those rows), the assignees one prefetch. htmx requests
+(filter form, tabs, sorting, page links) get only the results part of the page.
 """
 
 from __future__ import annotations
