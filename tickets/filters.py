@@ -15,7 +15,7 @@ page (``tickets.paging``: keyset pages). Where the counts come from:
   matches by rank (``tickets.search``: full text on PostgreSQL). Both statements use the one match
   condition of ``search.filter_matches``; they are two because PostgreSQL runs each with parallel
   workers, while one statement that counts and ranks from a single pass runs in one process and
-  took nearly three times as long at 100,000 tickets (docs/performance.md, "Search in one statement");
+  took 1.6 to 2.8 times as long at 100,000 tickets (docs/performance.md, "Search in one statement");
 - other filters: one aggregate over the filtered tickets.
 """
 
