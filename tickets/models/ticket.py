@@ -64,8 +64,9 @@ class Ticket(ConcurrentTransitionMixin, FSMModelMixin, TimeStampedModel):
     )
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     # PostgreSQL's full-text search over number, title, description, field values and every update's
-    # text, written by the database's triggers (migration 0009), never by Python; NULL on SQLite,
-    # whose search reads the columns themselves (``tickets.search``).
+    # text, written by the database's triggers (migration 0010), never by Python; NULL on SQLite,
+    # whose search reads the columns themselves (``tickets.search``). Indexed by GIN (0010) and, for
+    # the active tickets' ranked pages, included in a partial covering index (0011).
     search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
