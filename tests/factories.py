@@ -132,3 +132,13 @@ def make_ticket(
         ticket = ticket_services.ticket_transition(moderator, ticket, _PATH[target])
     assert ticket.status == status
     return ticket
+
+
+def historical_status(i: int) -> str:
+    """The status of the i-th ticket of a desk with a history, for tests that need one in bulk:
+    72 % closed, 8 % cancelled, the rest spread over the active states (like a desk's years)."""
+    if i % 25 < 18:
+        return Status.CLOSED
+    if i % 25 < 20:
+        return Status.CANCELLED
+    return [Status.OPEN, Status.ASSIGNED, Status.IN_PROGRESS, Status.DONE, Status.IN_PROGRESS][i % 25 - 20]

@@ -19,7 +19,7 @@ from fleet.context_processors import staff as staff_context
 from fleet.models import Assignment
 from messenger import services as messenger_services
 from messenger.models import Conversation, Message, ReadCursor
-from tests.factories import TicketTemplateFactory, UserFactory
+from tests.factories import TicketTemplateFactory, UserFactory, historical_status
 from tickets import selectors as ticket_selectors
 from tickets.choices import FINAL_STATES, Status, Visibility
 from tickets.models import Ticket
@@ -31,15 +31,6 @@ TICKETS = 2000
 DESCRIPTION = "Die Pumpe verliert Öl am Flansch, bitte Dichtung prüfen und tauschen. " * 6
 
 
-def _status(i: int) -> str:
-    """72 % closed, some cancelled, the rest spread over the active states (like a desk's years)."""
-    if i % 25 < 18:
-        return Status.CLOSED
-    if i % 25 < 20:
-        return Status.CANCELLED
-    return [Status.OPEN, Status.ASSIGNED, Status.IN_PROGRESS, Status.DONE, Status.IN_PROGRESS][i % 25 - 20]
-
-
 @pytest.fixture
 def desk():
     """Ten staff members sharing 2,000 tickets: each holds about 370 assignments, 60 of them active."""
@@ -48,8 +39,8 @@ def desk():
     now = timezone.now()
     tickets = Ticket.objects.bulk_create(
         Ticket(
-            number=f"2026-{i:06d}", title=f"Ticket {i}", description=DESCRIPTION, template=template, status=_status(i),
-            visibility=Visibility.PUBLIC, created_by=staff[0], status_changed_at=now,
+            number=f"2026-{i:06d}", title=f"Ticket {i}", description=DESCRIPTION, template=template,
+            status=historical_status(i), visibility=Visibility.PUBLIC, created_by=staff[0], status_changed_at=now,
         )
         for i in range(1, TICKETS + 1)
     )

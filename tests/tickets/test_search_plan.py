@@ -16,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fleet.roles import Role
-from tests.factories import TicketTemplateFactory, UserFactory
-from tickets.choices import Status, Visibility
+from tests.factories import TicketTemplateFactory, UserFactory, historical_status
+from tickets.choices import Visibility
 from tickets.models import Ticket
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -35,14 +35,6 @@ def _description(i: int) -> str:
     return f"Die Pumpe {i} verliert Öl am Flansch. " + ", ".join(words) + f". Nummer {i * 7919 % 100003}."
 
 
-def _status(i: int) -> str:
-    if i % 25 < 18:
-        return Status.CLOSED
-    if i % 25 < 20:
-        return Status.CANCELLED
-    return [Status.OPEN, Status.ASSIGNED, Status.IN_PROGRESS, Status.DONE, Status.IN_PROGRESS][i % 25 - 20]
-
-
 @pytest.fixture
 def desk():
     moderator = UserFactory(role=Role.MODERATOR)
@@ -51,7 +43,7 @@ def desk():
     Ticket.objects.bulk_create(
         Ticket(
             number=f"2026-{i:06d}", title=f"Pumpe {i}" if i % 3 else f"Ventil {i}", description=_description(i),
-            template=template, status=_status(i), visibility=Visibility.PUBLIC, created_by=moderator,
+            template=template, status=historical_status(i), visibility=Visibility.PUBLIC, created_by=moderator,
             status_changed_at=now,
         )
         for i in range(1, TICKETS + 1)
