@@ -35,6 +35,8 @@ class ObjectPermissionBackend(GuardianBackend):
         memo = _memo.get()
         if memo is None or obj is None:
             return super().has_perm(user_obj, perm, obj)
+        # guardian's own has_perm also raises for a permission of another app than the object's (a
+        # programming error the callers here do not make); the checker compares the codename only.
         supported, user = check_support(user_obj, obj)
         if not supported:
             return False

@@ -52,12 +52,16 @@ from tickets.models import (
 )
 
 
+# What every ticket read joins: what it was made from, and who made it (the staff list leaves the
+# creator out, ``with_list_columns(creator=False)``).
+_JOINED = ("template", "access_code")
+_CREATOR = ("created_by", "created_by_code_user")
+
+
 def _base() -> QuerySet[Ticket]:
     # The search vector is the database's (its triggers write it); pages never need its bytes, and a
     # save of a ticket loaded here leaves it alone.
-    return Ticket.objects.select_related("template", "access_code", "created_by", "created_by_code_user").defer(
-        "search_vector"
-    )
+    return Ticket.objects.select_related(*_JOINED, *_CREATOR).defer("search_vector")
 
 
 def with_list_columns(queryset: QuerySet[Ticket], *, creator: bool = True) -> QuerySet[Ticket]:
@@ -69,7 +73,7 @@ def with_list_columns(queryset: QuerySet[Ticket], *, creator: bool = True) -> Qu
     takes a third off the rows' query (PostgreSQL plans fewer joins)."""
     assignment = Ticket._meta.get_field("assignments").related_model  # fleet's, reached by its relation
     if not creator:
-        queryset = queryset.select_related(None).select_related("template", "access_code")
+        queryset = queryset.select_related(None).select_related(*_JOINED)
     return queryset.select_related("feedback").prefetch_related(
         Prefetch("assignments", queryset=assignment.objects.select_related("user"))
     )
